@@ -1,0 +1,57 @@
+package access
+
+import (
+	"slices"
+
+	"github.com/tocsin-hub/tocsin/incident"
+)
+
+// SeesAll reports whether p sees every incident (the response center,
+// managers and admins). Others see what they reported or work on.
+func SeesAll(p Principal) bool { return p.Has(Coordinator, Manager, Admin) }
+
+// CanReport reports whether p may file a report: every signed-in person.
+func CanReport(p Principal) bool { return !p.Anonymous() }
+
+// CanView reports whether p may see inc.
+func CanView(p Principal, inc *incident.Incident) bool {
+	switch {
+	case p.Anonymous():
+		return false
+	case SeesAll(p):
+		return true
+	case inc.Reporter.ID == p.UserID:
+		return true
+	}
+	return slices.Contains(inc.Participants, p.UserID)
+}
+
+// CanTransition reports whether p may move inc to stage to. The response
+// center and managers move incidents; closing is a manager's sign-off;
+// responders may move the incidents they work on between dispatch, handle
+// and review.
+func CanTransition(p Principal, inc *incident.Incident, to incident.Stage) bool {
+	switch {
+	case !CanView(p, inc):
+		return false
+	case to == incident.Closed || inc.Stage == incident.Closed:
+		return p.Has(Manager, Admin)
+	case p.Has(Coordinator, Manager, Admin):
+		return true
+	case p.Has(Responder):
+		work := []incident.Stage{incident.Dispatch, incident.Handle, incident.Review}
+		return slices.Contains(work, inc.Stage) && slices.Contains(work, to)
+	}
+	return false
+}
+
+// CanChangeLevel reports whether p may change inc's level.
+func CanChangeLevel(p Principal, inc *incident.Incident) bool {
+	return CanView(p, inc) && p.Has(Coordinator, Manager, Admin)
+}
+
+// CanSeeBoard reports whether p may open the live board.
+func CanSeeBoard(p Principal) bool { return p.Has(Responder, Coordinator, Manager, Admin) }
+
+// CanAdminister reports whether p may manage accounts and tokens.
+func CanAdminister(p Principal) bool { return p.Has(Admin) }

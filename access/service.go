@@ -1,0 +1,223 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Session lifetimes: a session ends after IdleTimeout without use, and in
+// any case MaxSessionAge after sign-in.
+const (
+	IdleTimeout   = 12 * time.Hour
+	MaxSessionAge = 7 * 24 * time.Hour
+	// touchEvery limits writes: a session's last use is stored at most this often.
+	touchEvery = time.Minute
+)
+
+// Service manages accounts, sign-ins and tokens.
+type Service struct {
+	store Store
+	now   func() time.Time
+	cost  int
+	dummy []byte // a hash to compare against when the user does not exist
+}
+
+// NewService returns a Service. cost is the bcrypt cost (bcrypt.DefaultCost
+// or more in production; bcrypt.MinCost in tests).
+func NewService(st Store, now func() time.Time, cost int) *Service {
+	dummy, _ := bcrypt.GenerateFromPassword([]byte("tocsin-dummy-password"), cost)
+	return &Service{store: st, now: now, cost: cost, dummy: dummy}
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
+
+// NewUser is an account to create.
+type NewUser struct {
+	Username string
+	Name     string
+	Email    string
+	Password string
+	Roles    []Role
+	Lang     string
+}
+
+// MinPassword is the shortest password accepted.
+const MinPassword = 10
+
+// CreateUser adds an account. Every account is a reporter as well.
+func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
+	nu.Username = strings.ToLower(strings.TrimSpace(nu.Username))
+	switch {
+	case !usernameRE.MatchString(nu.Username):
+		return nil, fmt.Errorf("username %q: use 2-64 lower-case letters, digits, dots, dashes or underscores: %w", nu.Username, ErrInvalid)
+	case utf8.RuneCountInString(nu.Password) < MinPassword:
+		return nil, fmt.Errorf("password must be at least %d characters: %w", MinPassword, ErrInvalid)
+	case len(nu.Password) > 72:
+		return nil, fmt.Errorf("password must be at most 72 bytes: %w", ErrInvalid)
+	}
+	roles := []Role{Reporter}
+	for _, r := range nu.Roles {
+		if !r.Valid() {
+			return nil, fmt.Errorf("role %q: %w", r, ErrInvalid)
+		}
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(nu.Password), s.cost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	if nu.Name == "" {
+		nu.Name = nu.Username
+	}
+	if nu.Lang != "zh" {
+		nu.Lang = "en"
+	}
+	u := &User{Username: nu.Username, Name: strings.TrimSpace(nu.Name), Email: strings.TrimSpace(nu.Email),
+		Roles: roles, Lang: nu.Lang, PasswordHash: string(hash), CreatedAt: s.now().UTC()}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, fmt.Errorf("create user %s: %w", u.Username, err)
+	}
+	return u, nil
+}
+
+// ErrInvalid marks account input that breaks a rule.
+var ErrInvalid = errors.New("invalid account")
+
+// Login checks a username and password. It spends the same time whether or
+// not the user exists, and says only ErrBadLogin on failure.
+func (s *Service) Login(ctx context.Context, username, password string) (*User, error) {
+	u, err := s.store.UserByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+	if errors.Is(err, ErrNotFound) {
+		_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(password))
+		return nil, ErrBadLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil || u.Disabled {
+		return nil, ErrBadLogin
+	}
+	return u, nil
+}
+
+// StartSession signs u in and returns the cookie secret.
+func (s *Service) StartSession(ctx context.Context, u *User) (string, *Session, error) {
+	secret := NewSecret()
+	now := s.now().UTC()
+	sess := &Session{Hash: HashSecret(secret), UserID: u.ID, CSRF: NewSecret(), CreatedAt: now, SeenAt: now}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", nil, fmt.Errorf("start session: %w", err)
+	}
+	return secret, sess, nil
+}
+
+// Session resolves a cookie secret to its principal, ending sessions that
+// have been idle or alive too long.
+func (s *Service) Session(ctx context.Context, secret string) (Principal, *Session, error) {
+	if secret == "" {
+		return Principal{}, nil, ErrUnauthorized
+	}
+	hash := HashSecret(secret)
+	sess, err := s.store.SessionByHash(ctx, hash)
+	if errors.Is(err, ErrNotFound) {
+		return Principal{}, nil, ErrUnauthorized
+	}
+	if err != nil {
+		return Principal{}, nil, err
+	}
+	now := s.now().UTC()
+	if now.Sub(sess.SeenAt) > IdleTimeout || now.Sub(sess.CreatedAt) > MaxSessionAge {
+		_ = s.store.DeleteSession(ctx, hash)
+		return Principal{}, nil, ErrUnauthorized
+	}
+	u, err := s.store.UserByID(ctx, sess.UserID)
+	if err != nil || u.Disabled {
+		return Principal{}, nil, ErrUnauthorized
+	}
+	if now.Sub(sess.SeenAt) > touchEvery {
+		_ = s.store.TouchSession(ctx, hash, now)
+	}
+	return u.Principal("session"), sess, nil
+}
+
+// EndSession signs out.
+func (s *Service) EndSession(ctx context.Context, secret string) error {
+	return s.store.DeleteSession(ctx, HashSecret(secret))
+}
+
+// TokenPrefix starts every API token, so leaked tokens are easy to scan for.
+const TokenPrefix = "tcs_"
+
+// CreateToken issues an API token acting as u. The secret is returned once
+// and never stored.
+func (s *Service) CreateToken(ctx context.Context, u *User, name string) (string, *Token, error) {
+	secret := TokenPrefix + NewSecret()
+	t := &Token{Hash: HashSecret(secret), Prefix: secret[:len(TokenPrefix)+6], Name: strings.TrimSpace(name),
+		UserID: u.ID, CreatedAt: s.now().UTC()}
+	if t.Name == "" {
+		return "", nil, fmt.Errorf("token name is required: %w", ErrInvalid)
+	}
+	if err := s.store.CreateToken(ctx, t); err != nil {
+		return "", nil, fmt.Errorf("create token: %w", err)
+	}
+	return secret, t, nil
+}
+
+// Token resolves an API token to the principal of its owner.
+func (s *Service) Token(ctx context.Context, secret string) (Principal, error) {
+	t, err := s.store.TokenByHash(ctx, HashSecret(secret))
+	if errors.Is(err, ErrNotFound) {
+		return Principal{}, ErrUnauthorized
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	u, err := s.store.UserByID(ctx, t.UserID)
+	if err != nil || u.Disabled {
+		return Principal{}, ErrUnauthorized
+	}
+	return u.Principal("token"), nil
+}
+
+// EnsureAdmin creates the first admin account when there are no accounts
+// yet. An empty password is replaced by a random one, returned so that it
+// can be shown once.
+func (s *Service) EnsureAdmin(ctx context.Context, password string) (created bool, pw string, err error) {
+	n, err := s.store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return false, "", err
+	}
+	if password == "" {
+		password = NewSecret()[:20]
+	}
+	_, err = s.CreateUser(ctx, NewUser{Username: "admin", Name: "Administrator", Password: password,
+		Roles: []Role{Admin, Manager, Coordinator}})
+	if errors.Is(err, ErrExists) { // another instance won the race
+		return false, "", nil
+	}
+	return err == nil, password, err
+}
+
+// Users lists every account.
+func (s *Service) Users(ctx context.Context) ([]*User, error) { return s.store.ListUsers(ctx) }
+
+// User finds an account by id.
+func (s *Service) User(ctx context.Context, id string) (*User, error) { return s.store.UserByID(ctx, id) }
+
+// UserByUsername finds an account by its username.
+func (s *Service) UserByUsername(ctx context.Context, username string) (*User, error) {
+	return s.store.UserByUsername(ctx, strings.ToLower(username))
+}
+
+// Tokens lists API tokens (never their secrets).
+func (s *Service) Tokens(ctx context.Context) ([]*Token, error) { return s.store.ListTokens(ctx) }

@@ -1,0 +1,10 @@
+// Package incident holds the heart of Tocsin: the Incident, its level, category
+// and scope, the six-stage machine with its entry rules, the timeline, and the
+// Service that applies commands (report, transition, change level) to incidents
+// kept in a Store.
+//
+// Decisions are pure functions (see machine.go) so that they can be tested by
+// table; the Service only loads, decides, and persists with an optimistic
+// version check. A change and its timeline entry are written in one document
+// update, so a reader never sees one without the other.
+package incident

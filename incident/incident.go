@@ -1,0 +1,176 @@
+package incident
+
+import (
+	"fmt"
+	"time"
+)
+
+// Actor is who did something: a signed-in person, an API token's owner or
+// the system itself.
+type Actor struct {
+	ID   string
+	Name string
+}
+
+// System is the actor of changes Tocsin makes on its own.
+var System = Actor{ID: "system", Name: "Tocsin"}
+
+// Incident is one reported security event and everything done about it.
+type Incident struct {
+	ID      string // store-assigned, opaque
+	Number  string // human-friendly, unique: INC-2026-000042
+	Version int64  // bumped by every change; updates name the version they saw
+
+	Title          string
+	Description    string
+	Category       Category
+	SuggestedLevel Level // what the reporter thought
+	Level          Level // the level in force: suggested until confirmed
+	LevelConfirmed bool
+	Scope          Scope
+	Nature         Nature
+	AffectedAssets []string
+	OccurredAt     *time.Time
+	Drill          bool   // a training run: kept apart in statistics
+	Source         string // web, api, chat
+
+	Reporter     Actor
+	Participants []string // ids of people working the incident (they may see it)
+
+	Stage          Stage
+	StageEnteredAt map[Stage]time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+
+	DedupKey       string
+	Occurrences    int      // reports attached to this incident, the first included
+	IdempotencyKey string   // of the request that created it (scoped by caller)
+	RequestHash    string   // fingerprint of that request, to detect key reuse
+	OccurrenceKeys []string // idempotency keys of the reports attached later
+
+	AssessmentNote string
+	Plan           ResponsePlan
+	Assignees      []Assignee
+	Tasks          []Task
+	Review         ReviewReport
+	Rejection      Rejection
+
+	Timeline []Entry
+}
+
+// ResponsePlan is the response plan made at the plan stage.
+type ResponsePlan struct {
+	Measures   string // extra measures, free text
+	ApprovedBy *Actor // a manager, required for special incidents
+	ApprovedAt *time.Time
+}
+
+// Assignee is a team or person called in at dispatch, internal or external.
+type Assignee struct {
+	Kind string // team, person, vendor
+	Name string
+}
+
+// TaskStatus is the state of one task.
+type TaskStatus string
+
+// Task states.
+const (
+	TaskTodo       TaskStatus = "todo"
+	TaskInProgress TaskStatus = "in_progress"
+	TaskDone       TaskStatus = "done"
+	TaskBlocked    TaskStatus = "blocked"
+	TaskWaived     TaskStatus = "waived"
+)
+
+// Finished reports whether a task in this state no longer holds up review.
+func (s TaskStatus) Finished() bool { return s == TaskDone || s == TaskWaived }
+
+// Task is one thing to do for the incident, usually a runbook step.
+type Task struct {
+	ID       string
+	Title    string
+	Stage    Stage
+	Required bool
+	Status   TaskStatus
+	Assignee string
+}
+
+// ReviewReport is the post-incident review written at the review stage.
+type ReviewReport struct {
+	Summary     string
+	RootCause   string
+	Lessons     string
+	SignedOffBy *Actor
+	SignedOffAt *time.Time
+}
+
+// RejectReason says why a report was not taken on.
+type RejectReason string
+
+// Rejection reasons.
+const (
+	FalsePositive RejectReason = "false_positive"
+	Duplicate     RejectReason = "duplicate"
+)
+
+// Rejection records why and into what a report was rejected.
+type Rejection struct {
+	Reason      RejectReason
+	Note        string
+	DuplicateOf string // number of the original incident
+}
+
+// EntryKind classifies timeline entries.
+type EntryKind string
+
+// Timeline entry kinds.
+const (
+	EntryReported   EntryKind = "reported"
+	EntryOccurrence EntryKind = "occurrence"
+	EntryStage      EntryKind = "stage"
+	EntryLevel      EntryKind = "level"
+	EntryMerged     EntryKind = "merged"
+)
+
+// Entry is one line of an incident's timeline: who did what, when, and what
+// changed from what to what.
+type Entry struct {
+	At      time.Time
+	Actor   Actor
+	Kind    EntryKind
+	From    string // stage or level before, when the entry moves one
+	To      string
+	Reason  string
+	Note    string
+	Changes []FieldChange
+}
+
+// FieldChange is one field's value before and after a change.
+type FieldChange struct {
+	Field  string
+	Before string
+	After  string
+}
+
+// FormatNumber renders a per-year sequence number as INC-2026-000042.
+func FormatNumber(year int, seq int64) string { return fmt.Sprintf("INC-%d-%06d", year, seq) }
+
+// Clone returns a deep copy of inc, so a decision can change it freely.
+func (inc *Incident) Clone() *Incident {
+	c := *inc
+	c.AffectedAssets = append([]string(nil), inc.AffectedAssets...)
+	c.Participants = append([]string(nil), inc.Participants...)
+	c.OccurrenceKeys = append([]string(nil), inc.OccurrenceKeys...)
+	c.Assignees = append([]Assignee(nil), inc.Assignees...)
+	c.Tasks = append([]Task(nil), inc.Tasks...)
+	c.Timeline = append([]Entry(nil), inc.Timeline...)
+	c.StageEnteredAt = make(map[Stage]time.Time, len(inc.StageEnteredAt))
+	for k, v := range inc.StageEnteredAt {
+		c.StageEnteredAt[k] = v
+	}
+	return &c
+}
+
+// Age is how long the incident has been open at now.
+func (inc *Incident) Age(now time.Time) time.Duration { return now.Sub(inc.CreatedAt) }

@@ -1,0 +1,46 @@
+package incident
+
+import "context"
+
+// Store keeps incidents. The one implementation is MongoDB (package store);
+// tests run it against the embedded server.
+type Store interface {
+	// NextNumber atomically allocates the next sequence number of year.
+	NextNumber(ctx context.Context, year int) (int64, error)
+	// Insert adds a new incident and sets inc.ID. It returns ErrDuplicateKey
+	// when inc.IdempotencyKey or (for an open incident) inc.DedupKey is
+	// already taken.
+	Insert(ctx context.Context, inc *Incident) error
+	// Get finds an incident by id or by number.
+	Get(ctx context.Context, ref string) (*Incident, error)
+	// FindByIdempotencyKey finds the incident created or updated by a request
+	// carrying key, or returns ErrNotFound.
+	FindByIdempotencyKey(ctx context.Context, key string) (*Incident, error)
+	// FindOpenByDedupKey finds the open incident with dedup key, or ErrNotFound.
+	FindOpenByDedupKey(ctx context.Context, key string) (*Incident, error)
+	// Update replaces the stored incident if its version is still version;
+	// otherwise it returns ErrConflict (or ErrNotFound).
+	Update(ctx context.Context, inc *Incident, version int64) error
+	// List returns one page of incidents, newest first.
+	List(ctx context.Context, f ListFilter) (Page, error)
+}
+
+// ListFilter selects incidents. Zero values select everything.
+type ListFilter struct {
+	Stages    []Stage
+	Level     Level
+	Category  Category
+	Query     string // case-insensitive text in title or description
+	Drill     *bool
+	VisibleTo string // when set, only incidents this person reported or works on
+	Brief     bool   // leave out description and timeline (board, lists)
+	After     string // cursor from a previous Page
+	Limit     int    // at most; 0 means 50
+}
+
+// Page is one page of a list; Next is the cursor of the following page, empty
+// at the end.
+type Page struct {
+	Items []*Incident
+	Next  string
+}
