@@ -79,8 +79,8 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 	if nu.Name == "" {
 		nu.Name = nu.Username
 	}
-	if nu.Lang != "zh" {
-		nu.Lang = "en"
+	if nu.Lang != "zh" && nu.Lang != "en" {
+		nu.Lang = "" // follow the browser
 	}
 	u := &User{Username: nu.Username, Name: strings.TrimSpace(nu.Name), Email: strings.TrimSpace(nu.Email),
 		Roles: roles, Lang: nu.Lang, PasswordHash: string(hash), CreatedAt: s.now().UTC()}
@@ -212,7 +212,9 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (created boo
 func (s *Service) Users(ctx context.Context) ([]*User, error) { return s.store.ListUsers(ctx) }
 
 // User finds an account by id.
-func (s *Service) User(ctx context.Context, id string) (*User, error) { return s.store.UserByID(ctx, id) }
+func (s *Service) User(ctx context.Context, id string) (*User, error) {
+	return s.store.UserByID(ctx, id)
+}
 
 // UserByUsername finds an account by its username.
 func (s *Service) UserByUsername(ctx context.Context, username string) (*User, error) {

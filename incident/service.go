@@ -183,21 +183,22 @@ func (s *Service) Report(ctx context.Context, in ReportInput, by Actor) (ReportR
 			}
 		}
 		if in.DedupKey != "" {
-			inc, err := s.store.FindOpenByDedupKey(ctx, in.DedupKey)
+			entry := Entry{At: s.now().UTC(), Actor: by, Kind: EntryOccurrence,
+				Note: fmt.Sprintf("reported again via %s: %s", in.Source, in.Title)}
+			inc, err := s.store.AddOccurrence(ctx, in.DedupKey, in.IdempotencyKey, entry)
 			switch {
 			case err == nil:
-				next := attach(inc, in, by, s.now())
-				err := s.store.Update(ctx, next, inc.Version)
-				if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
-					continue
-				}
-				if err != nil {
-					return ReportResult{}, fmt.Errorf("attach to %s: %w", inc.Number, err)
-				}
-				s.emit(ctx, EventOccurrence, next)
-				return ReportResult{Incident: next, Outcome: Attached}, nil
+				s.emit(ctx, EventOccurrence, inc)
+				return ReportResult{Incident: inc, Outcome: Attached}, nil
 			case !errors.Is(err, ErrNotFound):
 				return ReportResult{}, fmt.Errorf("report: %w", err)
+			}
+			// No open incident holds the key, or a concurrent copy of this
+			// very request was just attached: look for that before creating.
+			if in.IdempotencyKey != "" {
+				if inc, err := s.store.FindByIdempotencyKey(ctx, in.IdempotencyKey); err == nil {
+					return ReportResult{Incident: inc, Outcome: Replayed}, nil
+				}
 			}
 		}
 		now := s.now().UTC()
@@ -251,24 +252,6 @@ func newIncident(in ReportInput, by Actor, now time.Time, number string) *Incide
 			Note: "reported via " + in.Source,
 		}},
 	}
-}
-
-// attach is the pure decision of adding a repeated report to an incident.
-func attach(inc *Incident, in ReportInput, by Actor, now time.Time) *Incident {
-	next := inc.Clone()
-	next.Version++
-	next.UpdatedAt = now
-	next.Occurrences++
-	if in.IdempotencyKey != "" {
-		next.OccurrenceKeys = append(next.OccurrenceKeys, in.IdempotencyKey)
-	}
-	next.Timeline = append(next.Timeline, Entry{
-		At: now, Actor: by, Kind: EntryOccurrence,
-		Note: fmt.Sprintf("occurrence %d reported via %s: %s", next.Occurrences, in.Source, in.Title),
-		Changes: []FieldChange{{Field: "occurrences",
-			Before: fmt.Sprint(inc.Occurrences), After: fmt.Sprint(next.Occurrences)}},
-	})
-	return next
 }
 
 // TransitionInput asks to move an incident to another stage, carrying the

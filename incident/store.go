@@ -18,6 +18,12 @@ type Store interface {
 	FindByIdempotencyKey(ctx context.Context, key string) (*Incident, error)
 	// FindOpenByDedupKey finds the open incident with dedup key, or ErrNotFound.
 	FindOpenByDedupKey(ctx context.Context, key string) (*Incident, error)
+	// AddOccurrence atomically records another report on the open incident
+	// holding dedupKey: occurrences and version +1, entry appended to the
+	// timeline, idemKey (if set) to the occurrence keys. It returns the
+	// incident as changed, or ErrNotFound when no open incident holds the
+	// key or idemKey is already recorded there.
+	AddOccurrence(ctx context.Context, dedupKey, idemKey string, entry Entry) (*Incident, error)
 	// Update replaces the stored incident if its version is still version;
 	// otherwise it returns ErrConflict (or ErrNotFound).
 	Update(ctx context.Context, inc *Incident, version int64) error

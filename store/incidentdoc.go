@@ -1,0 +1,299 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/tocsin-hub/tocsin/incident"
+)
+
+// incidentDoc is an incident as stored in the incidents collection.
+type incidentDoc struct {
+	ID      bson.ObjectID `bson:"_id"`
+	Number  string        `bson:"number"`
+	Version int64         `bson:"version"`
+
+	Title          string     `bson:"title"`
+	Description    string     `bson:"description,omitempty"`
+	Category       string     `bson:"category,omitempty"`
+	SuggestedLevel string     `bson:"suggested_level,omitempty"`
+	Level          string     `bson:"level"`
+	LevelConfirmed bool       `bson:"level_confirmed"`
+	Scope          string     `bson:"scope,omitempty"`
+	Nature         string     `bson:"nature,omitempty"`
+	AffectedAssets []string   `bson:"affected_assets,omitempty"`
+	OccurredAt     *time.Time `bson:"occurred_at,omitempty"`
+	Drill          bool       `bson:"drill"`
+	Source         string     `bson:"source,omitempty"`
+
+	Reporter     actorDoc `bson:"reporter"`
+	Participants []string `bson:"participants,omitempty"`
+
+	Stage string `bson:"stage"`
+	// StageEnteredAt is keyed by stage name (plain words, safe as keys).
+	StageEnteredAt map[string]time.Time `bson:"stage_entered_at,omitempty"`
+	CreatedAt      time.Time            `bson:"created_at"`
+	UpdatedAt      time.Time            `bson:"updated_at"`
+
+	DedupKey string `bson:"dedup_key,omitempty"`
+	// OpenDedupKey is DedupKey while the incident is open and absent
+	// otherwise; its unique index allows one open incident per key, and
+	// closing or rejecting the incident frees the key.
+	OpenDedupKey   string   `bson:"open_dedup_key,omitempty"`
+	Occurrences    int      `bson:"occurrences"`
+	IdempotencyKey string   `bson:"idempotency_key,omitempty"` // absent when empty: uniquely indexed
+	RequestHash    string   `bson:"request_hash,omitempty"`
+	OccurrenceKeys []string `bson:"occurrence_keys,omitempty"`
+
+	AssessmentNote string        `bson:"assessment_note,omitempty"`
+	Plan           planDoc       `bson:"plan"`
+	Assignees      []assigneeDoc `bson:"assignees,omitempty"`
+	Tasks          []taskDoc     `bson:"tasks,omitempty"`
+	Review         reviewDoc     `bson:"review"`
+	Rejection      rejectionDoc  `bson:"rejection"`
+
+	Timeline []entryDoc `bson:"timeline,omitempty"`
+}
+
+type actorDoc struct {
+	ID   string `bson:"id"`
+	Name string `bson:"name"`
+}
+
+type planDoc struct {
+	Measures   string     `bson:"measures,omitempty"`
+	ApprovedBy *actorDoc  `bson:"approved_by,omitempty"`
+	ApprovedAt *time.Time `bson:"approved_at,omitempty"`
+}
+
+type assigneeDoc struct {
+	Kind string `bson:"kind"`
+	Name string `bson:"name"`
+}
+
+type taskDoc struct {
+	ID       string `bson:"id"`
+	Title    string `bson:"title"`
+	Stage    string `bson:"stage,omitempty"`
+	Required bool   `bson:"required"`
+	Status   string `bson:"status"`
+	Assignee string `bson:"assignee,omitempty"`
+}
+
+type reviewDoc struct {
+	Summary     string     `bson:"summary,omitempty"`
+	RootCause   string     `bson:"root_cause,omitempty"`
+	Lessons     string     `bson:"lessons,omitempty"`
+	SignedOffBy *actorDoc  `bson:"signed_off_by,omitempty"`
+	SignedOffAt *time.Time `bson:"signed_off_at,omitempty"`
+}
+
+type rejectionDoc struct {
+	Reason      string `bson:"reason,omitempty"`
+	Note        string `bson:"note,omitempty"`
+	DuplicateOf string `bson:"duplicate_of,omitempty"`
+}
+
+type entryDoc struct {
+	At      time.Time        `bson:"at"`
+	Actor   actorDoc         `bson:"actor"`
+	Kind    string           `bson:"kind"`
+	From    string           `bson:"from,omitempty"`
+	To      string           `bson:"to,omitempty"`
+	Reason  string           `bson:"reason,omitempty"`
+	Note    string           `bson:"note,omitempty"`
+	Changes []fieldChangeDoc `bson:"changes,omitempty"`
+}
+
+type fieldChangeDoc struct {
+	Field  string `bson:"field"`
+	Before string `bson:"before"`
+	After  string `bson:"after"`
+}
+
+// incidentToDoc converts inc to its stored form. An empty inc.ID gets a new
+// ObjectID; any other id must be one this store gave out.
+func incidentToDoc(inc *incident.Incident) (*incidentDoc, error) {
+	id := bson.NewObjectID()
+	if inc.ID != "" {
+		var err error
+		if id, err = bson.ObjectIDFromHex(inc.ID); err != nil {
+			return nil, fmt.Errorf("incident id %q: %w", inc.ID, incident.ErrNotFound)
+		}
+	}
+	d := &incidentDoc{
+		ID:             id,
+		Number:         inc.Number,
+		Version:        inc.Version,
+		Title:          inc.Title,
+		Description:    inc.Description,
+		Category:       string(inc.Category),
+		SuggestedLevel: string(inc.SuggestedLevel),
+		Level:          string(inc.Level),
+		LevelConfirmed: inc.LevelConfirmed,
+		Scope:          string(inc.Scope),
+		Nature:         string(inc.Nature),
+		AffectedAssets: inc.AffectedAssets,
+		OccurredAt:     utcPtr(inc.OccurredAt),
+		Drill:          inc.Drill,
+		Source:         inc.Source,
+		Reporter:       actorToDoc(inc.Reporter),
+		Participants:   inc.Participants,
+		Stage:          string(inc.Stage),
+		CreatedAt:      inc.CreatedAt.UTC(),
+		UpdatedAt:      inc.UpdatedAt.UTC(),
+		DedupKey:       inc.DedupKey,
+		Occurrences:    inc.Occurrences,
+		IdempotencyKey: inc.IdempotencyKey,
+		RequestHash:    inc.RequestHash,
+		OccurrenceKeys: inc.OccurrenceKeys,
+		AssessmentNote: inc.AssessmentNote,
+		Plan: planDoc{
+			Measures:   inc.Plan.Measures,
+			ApprovedBy: actorPtrToDoc(inc.Plan.ApprovedBy),
+			ApprovedAt: utcPtr(inc.Plan.ApprovedAt),
+		},
+		Review: reviewDoc{
+			Summary:     inc.Review.Summary,
+			RootCause:   inc.Review.RootCause,
+			Lessons:     inc.Review.Lessons,
+			SignedOffBy: actorPtrToDoc(inc.Review.SignedOffBy),
+			SignedOffAt: utcPtr(inc.Review.SignedOffAt),
+		},
+		Rejection: rejectionDoc{
+			Reason:      string(inc.Rejection.Reason),
+			Note:        inc.Rejection.Note,
+			DuplicateOf: inc.Rejection.DuplicateOf,
+		},
+	}
+	if inc.Stage.Open() {
+		d.OpenDedupKey = inc.DedupKey
+	}
+	if len(inc.StageEnteredAt) > 0 {
+		d.StageEnteredAt = make(map[string]time.Time, len(inc.StageEnteredAt))
+		for s, t := range inc.StageEnteredAt {
+			d.StageEnteredAt[string(s)] = t.UTC()
+		}
+	}
+	for _, a := range inc.Assignees {
+		d.Assignees = append(d.Assignees, assigneeDoc{Kind: a.Kind, Name: a.Name})
+	}
+	for _, t := range inc.Tasks {
+		d.Tasks = append(d.Tasks, taskDoc{ID: t.ID, Title: t.Title, Stage: string(t.Stage),
+			Required: t.Required, Status: string(t.Status), Assignee: t.Assignee})
+	}
+	for _, e := range inc.Timeline {
+		d.Timeline = append(d.Timeline, entryToDoc(e))
+	}
+	return d, nil
+}
+
+// entryToDoc converts one timeline entry.
+func entryToDoc(e incident.Entry) entryDoc {
+	ed := entryDoc{At: e.At.UTC(), Actor: actorToDoc(e.Actor), Kind: string(e.Kind),
+		From: e.From, To: e.To, Reason: e.Reason, Note: e.Note}
+	for _, c := range e.Changes {
+		ed.Changes = append(ed.Changes, fieldChangeDoc(c))
+	}
+	return ed
+}
+
+// incidentFromDoc converts a stored incident to the domain type.
+func incidentFromDoc(d *incidentDoc) *incident.Incident {
+	inc := &incident.Incident{
+		ID:             d.ID.Hex(),
+		Number:         d.Number,
+		Version:        d.Version,
+		Title:          d.Title,
+		Description:    d.Description,
+		Category:       incident.Category(d.Category),
+		SuggestedLevel: incident.Level(d.SuggestedLevel),
+		Level:          incident.Level(d.Level),
+		LevelConfirmed: d.LevelConfirmed,
+		Scope:          incident.Scope(d.Scope),
+		Nature:         incident.Nature(d.Nature),
+		AffectedAssets: d.AffectedAssets,
+		OccurredAt:     utcPtr(d.OccurredAt),
+		Drill:          d.Drill,
+		Source:         d.Source,
+		Reporter:       actorFromDoc(d.Reporter),
+		Participants:   d.Participants,
+		Stage:          incident.Stage(d.Stage),
+		StageEnteredAt: make(map[incident.Stage]time.Time, len(d.StageEnteredAt)),
+		CreatedAt:      d.CreatedAt.UTC(),
+		UpdatedAt:      d.UpdatedAt.UTC(),
+		DedupKey:       d.DedupKey,
+		Occurrences:    d.Occurrences,
+		IdempotencyKey: d.IdempotencyKey,
+		RequestHash:    d.RequestHash,
+		OccurrenceKeys: d.OccurrenceKeys,
+		AssessmentNote: d.AssessmentNote,
+		Plan: incident.ResponsePlan{
+			Measures:   d.Plan.Measures,
+			ApprovedBy: actorPtrFromDoc(d.Plan.ApprovedBy),
+			ApprovedAt: utcPtr(d.Plan.ApprovedAt),
+		},
+		Review: incident.ReviewReport{
+			Summary:     d.Review.Summary,
+			RootCause:   d.Review.RootCause,
+			Lessons:     d.Review.Lessons,
+			SignedOffBy: actorPtrFromDoc(d.Review.SignedOffBy),
+			SignedOffAt: utcPtr(d.Review.SignedOffAt),
+		},
+		Rejection: incident.Rejection{
+			Reason:      incident.RejectReason(d.Rejection.Reason),
+			Note:        d.Rejection.Note,
+			DuplicateOf: d.Rejection.DuplicateOf,
+		},
+	}
+	for s, t := range d.StageEnteredAt {
+		inc.StageEnteredAt[incident.Stage(s)] = t.UTC()
+	}
+	for _, a := range d.Assignees {
+		inc.Assignees = append(inc.Assignees, incident.Assignee{Kind: a.Kind, Name: a.Name})
+	}
+	for _, t := range d.Tasks {
+		inc.Tasks = append(inc.Tasks, incident.Task{ID: t.ID, Title: t.Title, Stage: incident.Stage(t.Stage),
+			Required: t.Required, Status: incident.TaskStatus(t.Status), Assignee: t.Assignee})
+	}
+	for _, ed := range d.Timeline {
+		e := incident.Entry{At: ed.At.UTC(), Actor: actorFromDoc(ed.Actor), Kind: incident.EntryKind(ed.Kind),
+			From: ed.From, To: ed.To, Reason: ed.Reason, Note: ed.Note}
+		for _, c := range ed.Changes {
+			e.Changes = append(e.Changes, incident.FieldChange(c))
+		}
+		inc.Timeline = append(inc.Timeline, e)
+	}
+	return inc
+}
+
+func actorToDoc(a incident.Actor) actorDoc { return actorDoc{ID: a.ID, Name: a.Name} }
+
+func actorFromDoc(d actorDoc) incident.Actor { return incident.Actor{ID: d.ID, Name: d.Name} }
+
+func actorPtrToDoc(a *incident.Actor) *actorDoc {
+	if a == nil {
+		return nil
+	}
+	d := actorToDoc(*a)
+	return &d
+}
+
+func actorPtrFromDoc(d *actorDoc) *incident.Actor {
+	if d == nil {
+		return nil
+	}
+	a := actorFromDoc(*d)
+	return &a
+}
+
+// utcPtr returns a copy of *t in UTC, or nil.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// indexes lists every collection's indexes. Names are explicit so that
+// creating them again is a no-op. It builds them afresh on each call: the
+// driver changes the options builders it is given (it appends the name), so
+// models must not be shared between goroutines.
+//
+// Unique indexes are the store's consistency tool; the others only help
+// MongoDB (FerretDB scans and sorts in memory and uses indexes only to
+// enforce uniqueness).
+//
+// Sparse unique indexes hold keys that are present only while they must be
+// unique: idempotency_key when the request had one, open_dedup_key while
+// the incident is open. FerretDB ignores sparse but lets any number of
+// documents lack a uniquely indexed field, which is the same thing here.
+func indexes() map[string][]mongo.IndexModel {
+	return map[string][]mongo.IndexModel{
+		colIncidents: {
+			unique("number_unique", "number"),
+			uniqueSparse("idempotency_key_unique", "idempotency_key"),
+			uniqueSparse("open_dedup_key_unique", "open_dedup_key"),
+			plain("stage", "stage"),
+			plain("created_at", "created_at"),
+			plain("reporter_id", "reporter.id"),
+			plain("participants", "participants"),
+			plain("occurrence_keys", "occurrence_keys"),
+		},
+		colUsers: {
+			unique("username_unique", "username"),
+		},
+		colSessions: {
+			plain("user_id", "user_id"),
+		},
+		colTokens: {
+			plain("user_id", "user_id"),
+		},
+	}
+}
+
+func unique(name, field string) mongo.IndexModel {
+	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetName(name).SetUnique(true)}
+}
+
+func uniqueSparse(name, field string) mongo.IndexModel {
+	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetName(name).SetUnique(true).SetSparse(true)}
+}
+
+func plain(name, field string) mongo.IndexModel {
+	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetName(name)}
+}
+
+// EnsureIndexes creates the indexes of every collection. It is idempotent,
+// and Open calls it.
+func (db *DB) EnsureIndexes(ctx context.Context) error {
+	all := indexes()
+	for _, col := range []string{colIncidents, colUsers, colSessions, colTokens} {
+		if err := CreateIndexes(ctx, db.db.Collection(col), all[col]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateIndexes creates the indexes on col, one command each; indexes that
+// exist already with the same name and keys are left alone. Packages that
+// keep collections of their own should use it rather than CreateMany:
+// FerretDB v1.24 drops the connection (a panic in its handler) when one
+// createIndexes command names two or more indexes that already exist.
+// Give every index an explicit name, so that creating it again is a no-op,
+// and build the models for each call: the driver modifies their options.
+func CreateIndexes(ctx context.Context, col *mongo.Collection, models ...mongo.IndexModel) error {
+	for _, m := range models {
+		if _, err := col.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("create index on %s: %w", col.Name(), err)
+		}
+	}
+	return nil
+}
