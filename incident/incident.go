@@ -39,6 +39,8 @@ type Incident struct {
 
 	Stage          Stage
 	StageEnteredAt map[Stage]time.Time
+	AckedAt        *time.Time // when someone took the incident on; stops the acknowledgement chain
+	AckedBy        *Actor
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 
@@ -131,6 +133,9 @@ const (
 	EntryStage      EntryKind = "stage"
 	EntryLevel      EntryKind = "level"
 	EntryMerged     EntryKind = "merged"
+	EntryAck        EntryKind = "acknowledged"
+	EntryEscalation EntryKind = "escalation"      // a step of the chain was paged (or skipped, with why)
+	EntryDeadline   EntryKind = "deadline_missed" // a stage deadline passed; counts in statistics
 )
 
 // Entry is one line of an incident's timeline: who did what, when, and what
@@ -165,6 +170,14 @@ func (inc *Incident) Clone() *Incident {
 	c.Assignees = append([]Assignee(nil), inc.Assignees...)
 	c.Tasks = append([]Task(nil), inc.Tasks...)
 	c.Timeline = append([]Entry(nil), inc.Timeline...)
+	if inc.AckedAt != nil {
+		t := *inc.AckedAt
+		c.AckedAt = &t
+	}
+	if inc.AckedBy != nil {
+		a := *inc.AckedBy
+		c.AckedBy = &a
+	}
 	c.StageEnteredAt = make(map[Stage]time.Time, len(inc.StageEnteredAt))
 	for k, v := range inc.StageEnteredAt {
 		c.StageEnteredAt[k] = v

@@ -28,6 +28,8 @@ const (
 	EventOccurrence EventKind = "occurrence"
 	EventStage      EventKind = "stage"
 	EventLevel      EventKind = "level"
+	EventAck        EventKind = "acknowledged"
+	EventRecord     EventKind = "record" // an entry added by the system (escalations)
 )
 
 // Event tells observers that an incident changed; Incident is its new state.
@@ -383,4 +385,55 @@ func (s *Service) ChangeLevel(ctx context.Context, ref string, version int64, le
 	}
 	s.emit(ctx, EventLevel, next)
 	return next, nil
+}
+
+// ErrAlreadyAcked is returned when acknowledging an acknowledged incident.
+var ErrAlreadyAcked = errors.New("incident is already acknowledged")
+
+// Acknowledge records that by has taken the incident on, which stops its
+// acknowledgement chain. Stage deadlines keep running.
+func (s *Service) Acknowledge(ctx context.Context, ref string, by Actor) (*Incident, error) {
+	for range 8 {
+		inc, err := s.store.Get(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if inc.AckedAt != nil {
+			return inc, fmt.Errorf("%s by %s: %w", inc.Number, inc.AckedBy.Name, ErrAlreadyAcked)
+		}
+		if !inc.Stage.Open() {
+			return nil, fmt.Errorf("%s is %s: %w", inc.Number, inc.Stage, ErrNotAllowed)
+		}
+		now := s.now().UTC()
+		next := inc.Clone()
+		next.Version++
+		next.UpdatedAt = now
+		next.AckedAt, next.AckedBy = &now, &by
+		next.Timeline = append(next.Timeline, Entry{At: now, Actor: by, Kind: EntryAck})
+		err = s.store.Update(ctx, next, inc.Version)
+		if errors.Is(err, ErrConflict) {
+			continue // a concurrent change unrelated to acknowledging: try on the new version
+		}
+		if err != nil {
+			return nil, fmt.Errorf("acknowledge %s: %w", inc.Number, err)
+		}
+		s.emit(ctx, EventAck, next)
+		return next, nil
+	}
+	return nil, fmt.Errorf("acknowledge %s: %w", ref, ErrConflict)
+}
+
+// Record appends a system entry (an escalation page, a missed deadline) to
+// an incident's timeline in one atomic update, so concurrent records and
+// human changes never lose one another.
+func (s *Service) Record(ctx context.Context, id string, e Entry) (*Incident, error) {
+	if e.At.IsZero() {
+		e.At = s.now().UTC()
+	}
+	inc, err := s.store.AppendEntry(ctx, id, e)
+	if err != nil {
+		return nil, fmt.Errorf("record on %s: %w", id, err)
+	}
+	s.emit(ctx, EventRecord, inc)
+	return inc, nil
 }

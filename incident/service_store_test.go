@@ -340,3 +340,45 @@ func TestConcurrentRetriesOfAnAttachedReport(t *testing.T) {
 		t.Fatalf("%d occurrences after 12 copies of one retried report, want 2", got.Occurrences)
 	}
 }
+
+func TestAcknowledgeAndRecord(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc := newService(t)
+	res, err := svc.Report(ctx, report("beaconing host"), reporter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	onCall := incident.Actor{ID: "u-li", Name: "Li Na"}
+	acked, err := svc.Acknowledge(ctx, res.Incident.Number, onCall)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acked.AckedAt == nil || *acked.AckedBy != onCall || acked.Timeline[len(acked.Timeline)-1].Kind != incident.EntryAck {
+		t.Fatalf("after ack: %+v", acked)
+	}
+	if _, err := svc.Acknowledge(ctx, res.Incident.ID, reporter); !errors.Is(err, incident.ErrAlreadyAcked) {
+		t.Fatalf("second ack: %v", err)
+	}
+	// Concurrent system records never lose one another.
+	errs := concurrently(10, func(i int) error {
+		_, err := svc.Record(ctx, res.Incident.ID, incident.Entry{At: time.Now().UTC(), Actor: incident.System,
+			Kind: incident.EntryEscalation, Note: fmt.Sprint("page ", i)})
+		return err
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := svc.Get(ctx, res.Incident.ID)
+	n := 0
+	for _, e := range got.Timeline {
+		if e.Kind == incident.EntryEscalation {
+			n++
+		}
+	}
+	if n != 10 {
+		t.Fatalf("%d escalation entries, want 10", n)
+	}
+}

@@ -34,6 +34,8 @@ type incidentDoc struct {
 	Stage string `bson:"stage"`
 	// StageEnteredAt is keyed by stage name (plain words, safe as keys).
 	StageEnteredAt map[string]time.Time `bson:"stage_entered_at,omitempty"`
+	AckedAt        *time.Time           `bson:"acked_at,omitempty"`
+	AckedBy        *actorDoc            `bson:"acked_by,omitempty"`
 	CreatedAt      time.Time            `bson:"created_at"`
 	UpdatedAt      time.Time            `bson:"updated_at"`
 
@@ -137,6 +139,8 @@ func incidentToDoc(inc *incident.Incident) (*incidentDoc, error) {
 		Nature:         string(inc.Nature),
 		AffectedAssets: inc.AffectedAssets,
 		OccurredAt:     utcPtr(inc.OccurredAt),
+		AckedAt:        utcPtr(inc.AckedAt),
+		AckedBy:        actorPtrToDoc(inc.AckedBy),
 		Drill:          inc.Drill,
 		Source:         inc.Source,
 		Reporter:       actorToDoc(inc.Reporter),
@@ -216,6 +220,8 @@ func incidentFromDoc(d *incidentDoc) *incident.Incident {
 		Nature:         incident.Nature(d.Nature),
 		AffectedAssets: d.AffectedAssets,
 		OccurredAt:     utcPtr(d.OccurredAt),
+		AckedAt:        utcPtr(d.AckedAt),
+		AckedBy:        actorPtrFromDoc(d.AckedBy),
 		Drill:          d.Drill,
 		Source:         d.Source,
 		Reporter:       actorFromDoc(d.Reporter),

@@ -144,6 +144,30 @@ func (s *Incidents) AddOccurrence(ctx context.Context, dedupKey, idemKey string,
 	return incidentFromDoc(&d), nil
 }
 
+// AppendEntry appends e to incident id's timeline and bumps its version in
+// one update.
+func (s *Incidents) AppendEntry(ctx context.Context, id string, e incident.Entry) (*incident.Incident, error) {
+	oid, err := bson.ObjectIDFromHex(id)
+	if err != nil {
+		return nil, fmt.Errorf("append to incident %s: %w", id, incident.ErrNotFound)
+	}
+	update := bson.D{
+		{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}},
+		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: e.At.UTC()}}},
+		{Key: "$push", Value: bson.D{{Key: "timeline", Value: entryToDoc(e)}}},
+	}
+	var d incidentDoc
+	err = s.col.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: oid}}, update,
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return nil, fmt.Errorf("append to incident %s: %w", id, incident.ErrNotFound)
+	case err != nil:
+		return nil, fmt.Errorf("append to incident %s: %w", id, err)
+	}
+	return incidentFromDoc(&d), nil
+}
+
 // findOne returns the incident matching filter, or incident.ErrNotFound.
 func (s *Incidents) findOne(ctx context.Context, filter bson.D) (*incident.Incident, error) {
 	var d incidentDoc

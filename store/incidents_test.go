@@ -38,6 +38,8 @@ func fullIncident(number string) *incident.Incident {
 		Nature:         incident.MaliciousAttack,
 		AffectedAssets: []string{"fs01", "fs02"},
 		OccurredAt:     ptr(at(-30)),
+		AckedAt:        ptr(at(-25)),
+		AckedBy:        &alice,
 		Drill:          true,
 		Source:         "api",
 		Reporter:       alice,

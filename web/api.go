@@ -1,0 +1,358 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/incident"
+)
+
+func (s *Server) apiRoutes(r *gin.Engine) {
+	api := r.Group("/api/v1")
+	api.GET("/meta", requireAPI(anyone), s.apiMeta)
+	api.GET("/me", requireAPI(anyone), s.apiMe)
+	api.POST("/incidents", requireAPI(access.CanReport), s.apiReport)
+	api.GET("/incidents", requireAPI(anyone), s.apiList)
+	api.GET("/incidents/:ref", requireAPI(anyone), s.apiGet)
+	api.POST("/incidents/:ref/transitions", requireAPI(anyone), s.apiTransition)
+	api.POST("/incidents/:ref/level", requireAPI(anyone), s.apiChangeLevel)
+	api.GET("/users", requireAPI(access.CanAdminister), s.apiUsers)
+	api.POST("/users", requireAPI(access.CanAdminister), s.apiCreateUser)
+	api.GET("/tokens", requireAPI(access.CanAdminister), s.apiTokens)
+	api.POST("/tokens", requireAPI(access.CanAdminister), s.apiCreateToken)
+}
+
+// MaxIdempotencyKey is the longest Idempotency-Key header accepted.
+const MaxIdempotencyKey = 255
+
+// reportResponse is the answer to a report: the incident and what the
+// report did to it.
+type reportResponse struct {
+	incidentJSON
+	Outcome      incident.Outcome `json:"outcome"`
+	Deduplicated bool             `json:"deduplicated"`
+}
+
+func (s *Server) apiReport(c *gin.Context) {
+	l := lang(c)
+	var req reportRequest
+	if err := decodeJSON(c.Request, &req, l); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := principal(c)
+	in := req.input("api")
+	if key := c.GetHeader("Idempotency-Key"); key != "" {
+		if len(key) > MaxIdempotencyKey || !printableASCII(key) {
+			s.fail(c, fieldErrors{"Idempotency-Key": msg(l, "must be 1-255 printable ASCII characters", "必须是 1-255 个可打印 ASCII 字符")})
+			return
+		}
+		// Keys are scoped to the caller: two integrations choosing the same
+		// key never see each other's incidents.
+		in.IdempotencyKey = p.UserID + ":" + key
+		in.RequestHash = fingerprint(req)
+	}
+	res, err := s.incidents.Report(c.Request.Context(), in, actor(p))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	status := http.StatusCreated
+	switch res.Outcome {
+	case incident.Attached:
+		status = http.StatusOK
+	case incident.Replayed:
+		c.Header("Idempotent-Replayed", "true")
+		if res.Incident.IdempotencyKey != in.IdempotencyKey {
+			status = http.StatusOK // the retried request had been attached, not created
+		}
+	}
+	c.Header("Location", "/api/v1/incidents/"+res.Incident.Number)
+	c.JSON(status, reportResponse{
+		incidentJSON: toIncidentJSON(res.Incident, s.cfg.BaseURL),
+		Outcome:      res.Outcome,
+		Deduplicated: res.Outcome == incident.Attached || (res.Outcome == incident.Replayed && status == http.StatusOK),
+	})
+}
+
+// fingerprint hashes a decoded request, so that field order and spacing do
+// not make a retry look different.
+func fingerprint(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// viewable loads an incident the caller may see. An incident the caller may
+// not see is reported as not found, so its existence does not leak.
+func (s *Server) viewable(c *gin.Context, ref string) (*incident.Incident, error) {
+	inc, err := s.incidents.Get(c.Request.Context(), ref)
+	if err != nil {
+		return nil, err
+	}
+	if !access.CanView(principal(c), inc) {
+		return nil, fmt.Errorf("%s: %w", ref, incident.ErrNotFound)
+	}
+	return inc, nil
+}
+
+func (s *Server) apiGet(c *gin.Context) {
+	inc, err := s.viewable(c, c.Param("ref"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toIncidentJSON(inc, s.cfg.BaseURL))
+}
+
+// listFilter reads list filters from the query string, shared by the API and
+// the pages. Unknown values are errors, not silently ignored.
+func listFilter(c *gin.Context, p access.Principal) (incident.ListFilter, error) {
+	l := lang(c)
+	f := incident.ListFilter{Query: strings.TrimSpace(c.Query("q")), After: c.Query("cursor")}
+	bad := fieldErrors{}
+	for _, st := range c.QueryArray("stage") {
+		for _, one := range strings.Split(st, ",") {
+			if one == "" {
+				continue
+			}
+			if stage := incident.Stage(one); stage.Valid() {
+				f.Stages = append(f.Stages, stage)
+			} else {
+				bad["stage"] = msg(l, "unknown stage "+strconv.Quote(one), "未知阶段 "+strconv.Quote(one))
+			}
+		}
+	}
+	if v := c.Query("level"); v != "" {
+		if f.Level = incident.Level(v); !f.Level.Valid() {
+			bad["level"] = msg(l, "level must be ordinary, serious or special", "级别必须是 ordinary、serious 或 special")
+		}
+	}
+	if v := c.Query("category"); v != "" {
+		if f.Category = incident.Category(v); !f.Category.Valid() {
+			bad["category"] = msg(l, "unknown category", "未知的事件类别")
+		}
+	}
+	if v := c.Query("drill"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad["drill"] = msg(l, "drill must be true or false", "drill 必须是 true 或 false")
+		}
+		f.Drill = &b
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			bad["limit"] = msg(l, "limit must be between 1 and 500", "limit 必须在 1 到 500 之间")
+		}
+		f.Limit = n
+	}
+	if len(f.Query) > 200 {
+		bad["q"] = msg(l, "search text must be at most 200 bytes", "搜索文本最多 200 字节")
+	}
+	if len(bad) > 0 {
+		return f, bad
+	}
+	if !access.SeesAll(p) {
+		f.VisibleTo = p.UserID
+	}
+	return f, nil
+}
+
+func (s *Server) apiList(c *gin.Context) {
+	f, err := listFilter(c, principal(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f.Brief = true
+	page, err := s.incidents.List(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items := make([]incidentJSON, 0, len(page.Items))
+	for _, inc := range page.Items {
+		items = append(items, toIncidentJSON(inc, s.cfg.BaseURL))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": page.Next})
+}
+
+func (s *Server) apiTransition(c *gin.Context) {
+	var req transitionRequest
+	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	inc, err := s.viewable(c, c.Param("ref"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !access.CanTransition(principal(c), inc, incident.Stage(req.To)) {
+		s.fail(c, access.ErrForbidden)
+		return
+	}
+	next, err := s.incidents.Transition(c.Request.Context(), inc.ID, req.input(), actor(principal(c)))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toIncidentJSON(next, s.cfg.BaseURL))
+}
+
+func (s *Server) apiChangeLevel(c *gin.Context) {
+	var req levelRequest
+	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	inc, err := s.viewable(c, c.Param("ref"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !access.CanChangeLevel(principal(c), inc) {
+		s.fail(c, access.ErrForbidden)
+		return
+	}
+	next, err := s.incidents.ChangeLevel(c.Request.Context(), inc.ID, req.Version, incident.Level(req.Level), req.Reason, actor(principal(c)))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toIncidentJSON(next, s.cfg.BaseURL))
+}
+
+// apiMeta lists the vocabularies clients need to build forms: levels with
+// their definitions, categories, scopes, stages with entry conditions.
+func (s *Server) apiMeta(c *gin.Context) {
+	type stageMeta struct {
+		incident.StageInfo
+		Conditions []incident.Condition `json:"entry_conditions"`
+	}
+	var stages []stageMeta
+	for _, st := range incident.Stages() {
+		stages = append(stages, stageMeta{StageInfo: st, Conditions: incident.EntryConditions(st.Stage)})
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"levels":     incident.Levels(),
+		"categories": incident.Categories(),
+		"scopes":     []incident.Scope{incident.Local, incident.Global},
+		"stages":     stages,
+		"roles":      access.Roles(),
+	})
+}
+
+func (s *Server) apiMe(c *gin.Context) {
+	p := principal(c)
+	c.JSON(http.StatusOK, gin.H{"id": p.UserID, "name": p.Name, "roles": p.Roles, "lang": p.Lang, "via": p.Via})
+}
+
+type userJSON struct {
+	ID       string        `json:"id"`
+	Username string        `json:"username"`
+	Name     string        `json:"name"`
+	Email    string        `json:"email,omitempty"`
+	Roles    []access.Role `json:"roles"`
+	Lang     string        `json:"lang"`
+	Disabled bool          `json:"disabled"`
+}
+
+func toUserJSON(u *access.User) userJSON {
+	return userJSON{ID: u.ID, Username: u.Username, Name: u.Name, Email: u.Email, Roles: u.Roles, Lang: u.Lang, Disabled: u.Disabled}
+}
+
+func (s *Server) apiUsers(c *gin.Context) {
+	users, err := s.access.Users(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]userJSON, 0, len(users))
+	for _, u := range users {
+		out = append(out, toUserJSON(u))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+type createUserRequest struct {
+	Username string   `json:"username" validate:"required,min=2,max=64"`
+	Name     string   `json:"name" validate:"max=200"`
+	Email    string   `json:"email" validate:"omitempty,email,max=254"`
+	Password string   `json:"password" validate:"required,min=10,max=72"`
+	Roles    []string `json:"roles" validate:"max=5,dive,oneof=reporter responder coordinator manager admin"`
+	Lang     string   `json:"lang" validate:"omitempty,oneof=en zh"`
+}
+
+func (s *Server) apiCreateUser(c *gin.Context) {
+	var req createUserRequest
+	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	nu := access.NewUser{Username: req.Username, Name: req.Name, Email: req.Email, Password: req.Password, Lang: req.Lang}
+	for _, r := range req.Roles {
+		nu.Roles = append(nu.Roles, access.Role(r))
+	}
+	u, err := s.access.CreateUser(c.Request.Context(), nu)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, toUserJSON(u))
+}
+
+type tokenJSON struct {
+	Prefix    string `json:"prefix"`
+	Name      string `json:"name"`
+	UserID    string `json:"user_id"`
+	CreatedAt string `json:"created_at"`
+	Token     string `json:"token,omitempty"` // only in the answer that creates it
+}
+
+func (s *Server) apiTokens(c *gin.Context) {
+	tokens, err := s.access.Tokens(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]tokenJSON, 0, len(tokens))
+	for _, t := range tokens {
+		out = append(out, tokenJSON{Prefix: t.Prefix, Name: t.Name, UserID: t.UserID, CreatedAt: t.CreatedAt.Format("2006-01-02T15:04:05Z07:00")})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+type createTokenRequest struct {
+	Name     string `json:"name" validate:"required,max=100"`
+	Username string `json:"username" validate:"required,max=64"` // the account the token acts as
+}
+
+func (s *Server) apiCreateToken(c *gin.Context) {
+	var req createTokenRequest
+	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	u, err := s.access.UserByUsername(c.Request.Context(), req.Username)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	secret, t, err := s.access.CreateToken(c.Request.Context(), u, req.Name)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, tokenJSON{Prefix: t.Prefix, Name: t.Name, UserID: t.UserID,
+		CreatedAt: t.CreatedAt.Format("2006-01-02T15:04:05Z07:00"), Token: secret})
+}

@@ -1,0 +1,9 @@
+// Package web is Tocsin's HTTP face: the JSON API under /api/v1, the
+// server-rendered pages (report form, ticket page, live board), and the
+// server-sent event stream that keeps the board current.
+//
+// Handlers translate between HTTP and the domain services: they decode and
+// validate input (validator with English and Chinese messages), check the
+// caller's role through package access, call the service, and map errors to
+// statuses in exactly one place (errors.go).
+package web

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/store"
+)
+
+// apiError is the JSON body of every API error: a summary, and where it
+// applies the offending fields or the missing stage conditions.
+type apiError struct {
+	Error   string            `json:"error"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	Missing []string          `json:"missing,omitempty"`
+	// Messages explains each missing condition in the caller's language.
+	Messages map[string]string `json:"messages,omitempty"`
+}
+
+// statusOf maps an error to its HTTP status. It is the one place that knows
+// which domain error means what to a client; pages and the API both use it.
+func statusOf(err error) int {
+	var (
+		invalid *incident.InvalidError
+		blocked *incident.BlockedError
+		tooBig  *http.MaxBytesError
+		fields  fieldErrors
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge
+	case errors.As(err, &invalid), errors.As(err, &fields), errors.Is(err, access.ErrInvalid), errors.Is(err, store.ErrBadCursor),
+		errors.Is(err, errBadRequest):
+		return http.StatusBadRequest
+	case errors.As(err, &blocked), errors.Is(err, incident.ErrNotAllowed), errors.Is(err, incident.ErrIdempotencyMismatch):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, incident.ErrNotFound), errors.Is(err, access.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, incident.ErrConflict), errors.Is(err, access.ErrExists):
+		return http.StatusConflict
+	case errors.Is(err, access.ErrUnauthorized), errors.Is(err, access.ErrBadLogin):
+		return http.StatusUnauthorized
+	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF):
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+// errBadRequest marks malformed requests detected by the web layer itself.
+var errBadRequest = errors.New("bad request")
+
+// fail writes err as a JSON API error. Internal errors are logged with the
+// request id and shown only as "internal error".
+func (s *Server) fail(c *gin.Context, err error) {
+	status := statusOf(err)
+	body := apiError{Error: err.Error()}
+	l := lang(c)
+	var (
+		invalid *incident.InvalidError
+		blocked *incident.BlockedError
+		fields  fieldErrors
+	)
+	switch {
+	case status == http.StatusInternalServerError:
+		s.log.Error("request failed", "request_id", c.GetString(ctxRequestID), "err", err)
+		body.Error = msg(l, "internal error", "内部错误")
+	case status == http.StatusRequestEntityTooLarge:
+		body.Error = msg(l, "request body is larger than 1 MiB", "请求体超过 1 MiB")
+	case errors.As(err, &fields):
+		body.Error = msg(l, "invalid input", "输入有误")
+		body.Fields = fields
+	case errors.As(err, &invalid):
+		body.Error = msg(l, "invalid input", "输入有误")
+		body.Fields = map[string]string{}
+		for f, m := range invalid.Fields {
+			body.Fields[f] = msg(l, m.EN, m.ZH)
+		}
+	case errors.As(err, &blocked):
+		body.Error = msg(l, "cannot enter "+string(blocked.To)+": entry conditions are not met",
+			"无法进入“"+blocked.To.Info().NameZH+"”阶段：缺少必要条件")
+		body.Messages = map[string]string{}
+		for _, m := range blocked.Missing {
+			body.Missing = append(body.Missing, m.Code)
+			body.Messages[m.Code] = msg(l, m.EN, m.ZH)
+		}
+	case errors.Is(err, incident.ErrNotAllowed):
+		body.Missing = []string{}
+	case errors.Is(err, incident.ErrConflict):
+		body.Error = msg(l, "the incident was changed by someone else; reload it and try again",
+			"事件已被他人修改，请刷新后重试")
+	}
+	c.AbortWithStatusJSON(status, body)
+}
+
+// msg picks the message in language l.
+func msg(l, en, zh string) string {
+	if l == "zh" {
+		return zh
+	}
+	return en
+}

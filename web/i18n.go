@@ -1,0 +1,316 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"time"
+
+	"github.com/tocsin-hub/tocsin/incident"
+)
+
+// text is one message in both languages.
+type text struct{ en, zh string }
+
+// T returns the message key in language l ("en" or "zh"), formatted with
+// args (fmt verbs) when given. A key missing from the catalog comes out as
+// ⟦key⟧, which tests look for; templates are checked at start-up.
+//
+// Names that the domain owns (levels with their definitions, categories,
+// stages, entry conditions) are not repeated here: they come from package
+// incident through levelName, categoryName, stageName and Condition.
+func T(l, key string, args ...any) string {
+	m, ok := catalog[key]
+	if !ok {
+		return "⟦" + key + "⟧"
+	}
+	s := m.en
+	if l == "zh" {
+		s = m.zh
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// tOr is T for a key built from data (a source, a task status): a value
+// without a message is shown as it is.
+func tOr(l, key, fallback string) string {
+	if _, ok := catalog[key]; ok {
+		return T(l, key)
+	}
+	return fallback
+}
+
+func templateFuncs(p *pages) template.FuncMap {
+	return template.FuncMap{
+		"T":     T,
+		"asset": p.url,
+	}
+}
+
+func levelName(l string, lv incident.Level) string {
+	if li, ok := lv.Info(); ok {
+		return msg(l, li.NameEN, li.NameZH)
+	}
+	return string(lv)
+}
+
+func categoryName(l string, c incident.Category) string {
+	if c == "" {
+		return T(l, "category.none")
+	}
+	if ci, ok := c.Info(); ok {
+		return msg(l, ci.NameEN, ci.NameZH)
+	}
+	return string(c)
+}
+
+func stageName(l string, s incident.Stage) string {
+	si := s.Info()
+	return msg(l, si.NameEN, si.NameZH)
+}
+
+func scopeName(l string, s incident.Scope) string { return tOr(l, "scope."+string(s), string(s)) }
+
+func natureName(l string, n incident.Nature) string { return tOr(l, "nature."+string(n), string(n)) }
+
+// fmtTime shows t in the server's zone with the zone's offset, so readers
+// in other zones are not misled: "2026-03-05 14:30 UTC+08:00".
+func fmtTime(t time.Time) string {
+	t = t.Local()
+	return t.Format("2006-01-02 15:04") + " " + zoneLabel(t)
+}
+
+// zoneLabel is t's UTC offset as "UTC+08:00".
+func zoneLabel(t time.Time) string {
+	_, off := t.Zone()
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("UTC%c%02d:%02d", sign, off/3600, off%3600/60)
+}
+
+// ageLabel is a compact age for cards: 12m, 3h, 2d (12分钟, 3小时, 2天).
+// board.js computes the same from data-created to keep it current.
+func ageLabel(l string, d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return fmt.Sprintf("%d%s", max(int(d/time.Minute), 0), T(l, "age.m"))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d%s", int(d/time.Hour), T(l, "age.h"))
+	}
+	return fmt.Sprintf("%d%s", int(d/(24*time.Hour)), T(l, "age.d"))
+}
+
+// catalog holds every message of the pages. Keys are grouped by page or
+// concern; %s and %d are fmt verbs filled by T's args.
+var catalog = map[string]text{
+	"brand.sub":                  {"Incident response hub", "应急响应中心"},
+	"nav.label":                  {"Main", "主导航"},
+	"nav.skip":                   {"Skip to content", "跳到正文"},
+	"nav.board":                  {"Board", "工单看板"},
+	"nav.report":                 {"Report an incident", "报告事件"},
+	"nav.all":                    {"All incidents", "全部事件"},
+	"nav.mine":                   {"My reports", "我的报告"},
+	"nav.logout":                 {"Sign out", "退出"},
+	"nav.signed_in_as":           {"Signed in as", "当前用户"},
+	"badge.drill":                {"Drill", "演练"},
+	"card.occurrences":           {"Number of reports of this incident", "该事件被报告的次数"},
+	"category.none":              {"Not yet categorized", "尚未分类"},
+	"choice.not_sure":            {"Not sure", "不确定"},
+	"choice.not_yet":             {"Not determined yet", "尚未确定"},
+	"choice.choose":              {"Choose…", "请选择…"},
+	"form.fix_fields":            {"Please correct the fields marked below.", "请修改下面标出的字段。"},
+	"age.m":                      {"m", "分钟"},
+	"age.h":                      {"h", "小时"},
+	"age.d":                      {"d", "天"},
+	"scope.local":                {"Local", "局部"},
+	"scope.global":               {"Global", "全局"},
+	"scope.local.hint":           {"Confined to one place: a terminal, a segment, a system.", "局限于一处：某台终端、某个网段或某个系统。"},
+	"scope.global.hint":          {"Spreading or affecting the organization as a whole.", "正在扩散，或影响整个单位。"},
+	"nature.malicious_attack":    {"Malicious attack", "恶意攻击"},
+	"nature.human_error":         {"Human error", "人为失误"},
+	"nature.natural_disaster":    {"Natural disaster", "自然灾害"},
+	"reject.false_positive":      {"False positive", "误报"},
+	"reject.duplicate":           {"Duplicate", "重复报告"},
+	"reject.false_positive.hint": {"Nothing happened that needs a response.", "并未发生需要响应的事件。"},
+	"reject.duplicate.hint":      {"Already reported: this report is merged into the original.", "已有人报告：本报告将并入原事件。"},
+	"assignee.team":              {"Team", "团队"},
+	"assignee.person":            {"Person", "人员"},
+	"assignee.vendor":            {"Vendor", "外部单位"},
+	"task.todo":                  {"To do", "待办"},
+	"task.in_progress":           {"In progress", "进行中"},
+	"task.done":                  {"Done", "已完成"},
+	"task.blocked":               {"Blocked", "受阻"},
+	"task.waived":                {"Waived", "已豁免"},
+	"source.web":                 {"Web form", "网页表单"},
+	"source.api":                 {"API", "API"},
+	"source.chat":                {"Chat", "聊天"},
+	"step.done":                  {"done", "已完成"},
+	"step.current":               {"current stage", "当前阶段"},
+	"step.todo":                  {"not reached", "未到达"},
+	"tl.reported":                {"Reported", "提交报告"},
+	"tl.occurrence":              {"Reported again", "再次报告"},
+	"tl.stage":                   {"Stage changed", "阶段变更"},
+	"tl.level":                   {"Level changed", "级别变更"},
+	"tl.merged":                  {"Duplicate merged", "合并重复报告"},
+
+	"field.title":           {"Title", "标题"},
+	"field.description":     {"What happened", "事件经过"},
+	"field.category":        {"Category", "事件类别"},
+	"field.suggested_level": {"Suggested level", "建议级别"},
+	"field.level":           {"Confirmed level", "确认级别"},
+	"field.new_level":       {"New level", "新级别"},
+	"field.scope":           {"Scope", "影响范围"},
+	"field.nature":          {"Nature", "事件性质"},
+	"field.affected_assets": {"Affected assets", "受影响资产"},
+	"field.occurred_at":     {"When it happened", "发生时间"},
+	"field.drill":           {"This is a drill", "这是一次演练"},
+	"field.assessment_note": {"Assessment note", "鉴定意见"},
+	"field.measures":        {"Measures", "响应措施"},
+	"field.assignees":       {"Assignees", "指派对象"},
+	"field.assignee_kind":   {"Kind of lines without a prefix", "未注明类型的行按此类型"},
+	"field.review_summary":  {"Review summary", "总结"},
+	"field.root_cause":      {"Root cause", "根本原因"},
+	"field.lessons":         {"Lessons learned", "经验教训"},
+	"field.reject_reason":   {"Reason for rejecting", "驳回原因"},
+	"field.duplicate_of":    {"Duplicate of", "重复于"},
+	"field.reject_note":     {"Note", "说明"},
+	"field.reason":          {"Reason", "原因"},
+	"field.note":            {"Note for the timeline", "时间线备注"},
+	"field.back_to":         {"Back to stage", "退回到阶段"},
+	"field.occurrences":     {"Reports", "报告次数"},
+	"field.stage":           {"Stage", "阶段"},
+
+	"login.title":    {"Sign in", "登录"},
+	"login.intro":    {"Sign in with your Tocsin account to report incidents and follow them.", "使用 Tocsin 账号登录，报告并跟踪安全事件。"},
+	"login.username": {"Username", "用户名"},
+	"login.password": {"Password", "密码"},
+	"login.submit":   {"Sign in", "登录"},
+	"login.failed":   {"Wrong username or password.", "用户名或密码错误。"},
+	"login.expired":  {"The sign-in form expired. Please try again.", "登录表单已过期，请重试。"},
+
+	"report.title":               {"Report an incident", "报告安全事件"},
+	"report.intro":               {"Tell the response center what you saw. Only the title and what happened are required; if you are not sure about something, say so. You get a ticket number at once.", "请把您看到的情况告诉应急响应中心。只有标题和事件经过为必填项；不确定的内容可以选择“不确定”。提交后会立即得到工单编号。"},
+	"report.submit":              {"Submit report", "提交报告"},
+	"report.title_help":          {"A short summary, e.g. “Ransom note on the finance file server”.", "简要概括，例如“财务文件服务器出现勒索信息”。"},
+	"report.description_help":    {"What you saw, where, and what you have done so far. Do not paste passwords.", "您看到了什么、在哪里、已经采取了哪些措施。请勿粘贴密码。"},
+	"report.category_help":       {"The class of event under GB/T 20986-2023. Choose “Not sure” if in doubt: the assessment group decides.", "按 GB/T 20986-2023 划分的事件类别。如不确定请选“不确定”，由事件鉴定小组判定。"},
+	"report.level_help":          {"Your estimate of the severity. The assessment group confirms the level.", "您对严重程度的估计，最终级别由事件鉴定小组确认。"},
+	"report.level_not_sure_hint": {"Treated as serious until the assessment group confirms it.", "在鉴定小组确认前按严重事件处理。"},
+	"report.scope_help":          {"Is the harm confined to one place, or spreading?", "危害是局限于一处，还是正在扩散？"},
+	"report.assets_help":         {"One per line: host names, IP addresses, systems, accounts.", "每行一项：主机名、IP 地址、系统或账号。"},
+	"report.occurred_help":       {"In your browser's time zone (without scripts: the server's, %s). Leave empty if unknown.", "按您浏览器的时区（浏览器未运行脚本时按服务器时区 %s）。不清楚可留空。"},
+	"report.drill_help":          {"Drills run the full flow but are kept apart in statistics.", "演练会走完整流程，但在统计中单独计算。"},
+
+	"list.all":      {"All incidents", "全部事件"},
+	"list.mine":     {"My reports and assignments", "我的报告与任务"},
+	"list.number":   {"Number", "编号"},
+	"list.title":    {"Title", "标题"},
+	"list.level":    {"Level", "级别"},
+	"list.category": {"Category", "类别"},
+	"list.stage":    {"Stage", "阶段"},
+	"list.reporter": {"Reporter", "报告人"},
+	"list.reported": {"Reported", "报告时间"},
+	"list.empty":    {"No incidents match.", "没有符合条件的事件。"},
+	"list.pages":    {"Pages", "分页"},
+	"list.first":    {"« Newest", "« 最新"},
+	"list.next":     {"Older »", "更早 »"},
+
+	"filter.label":          {"Filter incidents", "筛选事件"},
+	"filter.search":         {"Search title and description", "搜索标题和描述"},
+	"filter.stage":          {"Stage", "阶段"},
+	"filter.level":          {"Level", "级别"},
+	"filter.category":       {"Category", "类别"},
+	"filter.mine":           {"Only mine", "仅看我的"},
+	"filter.apply":          {"Apply", "筛选"},
+	"filter.clear":          {"Clear", "清除"},
+	"filter.all_stages":     {"All stages", "全部阶段"},
+	"filter.open_stages":    {"Open (not closed or rejected)", "处理中（未关闭或驳回）"},
+	"filter.all_levels":     {"All levels", "全部级别"},
+	"filter.all_categories": {"All categories", "全部类别"},
+
+	"board.title":            {"Incident board", "事件工单看板"},
+	"board.live":             {"Live", "实时更新中"},
+	"board.connecting":       {"Connecting…", "正在连接…"},
+	"board.empty":            {"Nothing here", "暂无事件"},
+	"board.truncated":        {"Showing the newest %d open incidents only; use the filters to narrow the board.", "仅显示最新的 %d 个处理中事件，请使用筛选缩小范围。"},
+	"board.announce_new":     {"New incident {number} in {stage}: {title}", "新事件 {number}（{stage}）：{title}"},
+	"board.announce_moved":   {"{number} moved to {stage}", "{number} 已进入{stage}"},
+	"board.announce_updated": {"{number} updated", "{number} 已更新"},
+	"board.announce_removed": {"{number} left the board", "{number} 已移出看板"},
+
+	"ticket.recorded":            {"Your report was recorded as %s.", "您的报告已登记，编号 %s。"},
+	"ticket.recorded_hint":       {"The response center has been told. Keep this number; this page shows what becomes of the report.", "应急响应中心已收到通知。请记下该编号，本页会显示报告的处理进展。"},
+	"ticket.unconfirmed":         {"not yet confirmed", "尚未确认"},
+	"ticket.confirmed":           {"confirmed", "已确认"},
+	"ticket.progress":            {"Progress", "处理进度"},
+	"ticket.description":         {"What happened", "事件经过"},
+	"ticket.details":             {"Details", "详细信息"},
+	"ticket.assets":              {"Affected assets", "受影响资产"},
+	"ticket.assessment":          {"Assessment", "鉴定意见"},
+	"ticket.plan":                {"Response plan", "响应计划"},
+	"ticket.plan_approved":       {"Approved by %s · %s", "由 %s 批准 · %s"},
+	"ticket.assignees":           {"Assigned", "指派对象"},
+	"ticket.tasks":               {"Tasks", "任务"},
+	"ticket.review":              {"Post-incident review", "事后评估"},
+	"ticket.signed_off":          {"Signed off", "签批"},
+	"ticket.rejection":           {"Rejection", "驳回"},
+	"ticket.timeline":            {"Timeline", "时间线"},
+	"ticket.reason":              {"Reason:", "原因："},
+	"ticket.level":               {"Level in force", "当前级别"},
+	"ticket.reporter":            {"Reporter", "报告人"},
+	"ticket.reported_at":         {"Reported", "报告时间"},
+	"ticket.updated_at":          {"Last change", "最近更新"},
+	"ticket.source":              {"Reported through", "报告渠道"},
+	"ticket.occurrences":         {"Reports", "报告次数"},
+	"ticket.closed_banner":       {"This incident is closed (%s).", "该事件已关闭（%s）。"},
+	"ticket.rejected_banner":     {"This report was rejected: %s.", "该报告已被驳回：%s。"},
+	"ticket.no_actions":          {"There is nothing for you to do on this incident now.", "目前您对该事件没有可执行的操作。"},
+	"ticket.move_to":             {"Move to “%s”", "进入“%s”"},
+	"ticket.move_submit":         {"Move to %s", "进入%s"},
+	"ticket.conditions_intro":    {"To enter “%s”, these must hold (✓ already met):", "进入“%s”需满足以下条件（✓ 表示已满足）："},
+	"ticket.blocked":             {"Cannot enter “%s” yet. Missing:", "暂时无法进入“%s”，还缺少："},
+	"ticket.conflict":            {"This incident was changed by someone else in the meantime. The page now shows the current state; check it and submit again.", "该事件刚被他人修改。页面已显示最新状态，请核对后重新提交。"},
+	"ticket.not_allowed":         {"This stage change is not allowed from the incident's current stage.", "从事件当前阶段不允许进行此变更。"},
+	"ticket.assessment_help":     {"The assessment group's finding: nature, scope and why this level.", "鉴定小组的意见：事件性质、影响范围及定级理由。"},
+	"ticket.measures_help":       {"The response plan: what will be done, in which order, by whom.", "响应计划：采取哪些措施、顺序及负责人。"},
+	"ticket.assignees_help":      {"One per line, e.g. “team: Network group”, “person: Li Lei”, “vendor: Acme support”.", "每行一个，例如“团队：网络组”“人员：李雷”“厂商：某某技术支持”。"},
+	"ticket.note_help":           {"Optional; recorded on the timeline with this change.", "可选，随本次变更记入时间线。"},
+	"ticket.change_level":        {"Change the level", "变更级别"},
+	"ticket.change_level_intro":  {"Deadlines, notifications and approvals follow the new level.", "时限、通知和审批规则将按新级别执行。"},
+	"ticket.change_level_submit": {"Change level", "变更级别"},
+	"ticket.go_back":             {"Go back to an earlier stage", "退回到之前的阶段"},
+	"ticket.go_back_intro":       {"For example to re-plan. The reason is recorded.", "例如需要重新制定计划。原因将被记录。"},
+	"ticket.go_back_submit":      {"Go back", "退回"},
+	"ticket.reject":              {"Reject this report", "驳回该报告"},
+	"ticket.reject_intro":        {"The reporter is told the outcome.", "报告人会收到处理结果。"},
+	"ticket.reject_submit":       {"Reject", "驳回"},
+	"ticket.duplicate_help":      {"For a duplicate: the number of the original incident, e.g. INC-2026-000042.", "重复报告时填写原事件编号，例如 INC-2026-000042。"},
+	"ticket.reopen":              {"Reopen", "重新打开"},
+	"ticket.reopen_intro":        {"The incident returns to “%s”. The reason is recorded.", "事件将回到“%s”阶段，原因将被记录。"},
+	"ticket.reopen_submit":       {"Reopen", "重新打开"},
+
+	"error.request_id": {"Request id:", "请求编号："},
+	"error.home":       {"Go to the start page", "返回首页"},
+	"error.internal":   {"Something went wrong on our side. Please try again; if it keeps happening, tell the administrators the request id below.", "服务器出现问题，请重试；如果问题持续，请把下方的请求编号告知管理员。"},
+	"error.not_found":  {"This page does not exist, or you may not see it.", "该页面不存在，或您无权查看。"},
+	"error.forbidden":  {"Your role does not allow this.", "您的角色无权执行此操作。"},
+	"error.csrf":       {"The form has expired. Go back, reload the page and try again.", "表单已过期，请返回并刷新页面后重试。"},
+	"error.generic":    {"The request could not be completed.", "请求未能完成。"},
+	"error.invalid":    {"Invalid input:", "输入有误："},
+	"error.bad_cursor": {"The page link is no longer valid; start from the first page.", "分页链接已失效，请从第一页开始。"},
+	"error.too_big":    {"The request is larger than 1 MiB.", "请求超过 1 MiB。"},
+	"status.400":       {"Bad request", "请求有误"},
+	"status.401":       {"Sign-in required", "需要登录"},
+	"status.403":       {"Not allowed", "无权操作"},
+	"status.404":       {"Not found", "未找到"},
+	"status.405":       {"Method not allowed", "不支持的请求方法"},
+	"status.409":       {"Changed by someone else", "已被他人修改"},
+	"status.413":       {"Too large", "内容过大"},
+	"status.422":       {"Cannot do that now", "暂时无法执行"},
+	"status.500":       {"Internal error", "内部错误"},
+	"status.503":       {"Unavailable", "服务不可用"},
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/incident"
+)
+
+// MaxBody is the largest request body accepted anywhere.
+const MaxBody = 1 << 20
+
+// Config is what the web layer needs to know about its deployment.
+type Config struct {
+	BaseURL        string   // absolute URL of the hub, for links
+	BootstrapToken string   // if set, accepted as an admin API token
+	TrustedProxies []string // addresses whose X-Forwarded-For is believed; none by default
+	Logger         *slog.Logger
+	Now            func() time.Time
+}
+
+// Deps are the services the web layer drives.
+type Deps struct {
+	Incidents *incident.Service
+	Access    *access.Service
+	Hub       *Hub                            // live updates for the board
+	Ready     func(ctx context.Context) error // nil error when the store answers
+}
+
+// Server serves Tocsin over HTTP.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	now       func() time.Time
+	incidents *incident.Service
+	access    *access.Service
+	hub       *Hub
+	ready     func(ctx context.Context) error
+	pages     *pages
+	handler   http.Handler
+}
+
+// New builds the server and its routes.
+func New(cfg Config, d Deps) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger, now: cfg.Now,
+		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready,
+	}
+	var err error
+	if s.pages, err = loadPages(); err != nil {
+		return nil, err
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	r.HandleMethodNotAllowed = true
+	r.Use(s.recoverPanics, s.requestID, s.logRequests, securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")), limitBody, s.authenticate)
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	r.GET("/readyz", s.readyz)
+	s.apiRoutes(r)
+	s.pageRoutes(r)
+	r.NoRoute(s.notFound)
+
+	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are
+	// refused before any handler runs. Form posts also carry a CSRF token.
+	cop := http.NewCrossOriginProtection()
+	s.handler = cop.Handler(r)
+	return s, nil
+}
+
+// Handler is the root handler to give an http.Server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer returns an http.Server for addr with timeouts suited to an API
+// with a long-lived event stream (no WriteTimeout; the stream sets its own).
+func (s *Server) HTTPServer(addr string) *http.Server {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	// Shutdown waits for open requests; event streams would never end on
+	// their own, so they are told to close.
+	srv.RegisterOnShutdown(s.hub.Close)
+	return srv
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		s.log.Warn("not ready", "err", err)
+		c.String(http.StatusServiceUnavailable, "store unavailable\n")
+		return
+	}
+	c.String(http.StatusOK, "ready\n")
+}
+
+func (s *Server) notFound(c *gin.Context) {
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		c.JSON(http.StatusNotFound, gin.H{"error": "no such endpoint"})
+		return
+	}
+	s.pageError(c, http.StatusNotFound, nil)
+}
