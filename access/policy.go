@@ -50,6 +50,12 @@ func CanChangeLevel(p Principal, inc *incident.Incident) bool {
 	return CanView(p, inc) && p.Has(Coordinator, Manager, Admin)
 }
 
+// CanAcknowledge reports whether p may take inc on, which stops its
+// acknowledgement chain: anyone who works incidents and can see it.
+func CanAcknowledge(p Principal, inc *incident.Incident) bool {
+	return CanView(p, inc) && p.Has(Responder, Coordinator, Manager, Admin)
+}
+
 // CanSeeBoard reports whether p may open the live board.
 func CanSeeBoard(p Principal) bool { return p.Has(Responder, Coordinator, Manager, Admin) }
 

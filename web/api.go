@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -24,6 +25,7 @@ func (s *Server) apiRoutes(r *gin.Engine) {
 	api.GET("/incidents/:ref", requireAPI(anyone), s.apiGet)
 	api.POST("/incidents/:ref/transitions", requireAPI(anyone), s.apiTransition)
 	api.POST("/incidents/:ref/level", requireAPI(anyone), s.apiChangeLevel)
+	api.POST("/incidents/:ref/ack", requireAPI(anyone), s.apiAcknowledge)
 	api.GET("/users", requireAPI(access.CanAdminister), s.apiUsers)
 	api.POST("/users", requireAPI(access.CanAdminister), s.apiCreateUser)
 	api.GET("/tokens", requireAPI(access.CanAdminister), s.apiTokens)
@@ -230,6 +232,31 @@ func (s *Server) apiChangeLevel(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toIncidentJSON(next, s.cfg.BaseURL))
+}
+
+// apiAcknowledge takes an incident on. Acknowledging twice is not an error
+// for the second caller: the answer says who acknowledged first (200 with
+// already_acknowledged), since two responders racing to it is normal.
+func (s *Server) apiAcknowledge(c *gin.Context) {
+	inc, err := s.viewable(c, c.Param("ref"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !access.CanAcknowledge(principal(c), inc) {
+		s.fail(c, access.ErrForbidden)
+		return
+	}
+	next, err := s.incidents.Acknowledge(c.Request.Context(), inc.ID, actor(principal(c)))
+	already := errors.Is(err, incident.ErrAlreadyAcked)
+	if err != nil && !already {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, struct {
+		incidentJSON
+		AlreadyAcknowledged bool `json:"already_acknowledged"`
+	}{toIncidentJSON(next, s.cfg.BaseURL), already})
 }
 
 // apiMeta lists the vocabularies clients need to build forms: levels with

@@ -388,3 +388,29 @@ func TestHealthAndHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestAcknowledge(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t)
+	rep := env.user(t, "rep")
+	li := env.user(t, "li.na", access.Responder)
+	coord := env.user(t, "coord", access.Coordinator)
+	_, b := env.call(t, "POST", "/api/v1/incidents", rep, report("beaconing"))
+	path := "/api/v1/incidents/" + decode(t, b)["number"].(string) + "/ack"
+	if s, _ := env.call(t, "POST", path, rep, nil); s != http.StatusForbidden {
+		t.Fatalf("reporter ack: %d", s)
+	}
+	// A responder who does not work the incident does not see it.
+	if s, _ := env.call(t, "POST", path, li, nil); s != http.StatusNotFound {
+		t.Fatalf("outside responder ack: %d", s)
+	}
+	s, b := env.call(t, "POST", path, coord, nil)
+	got := decode(t, b)
+	if s != 200 || got["acked_by"].(map[string]any)["name"] != "Coord" || got["already_acknowledged"] != false {
+		t.Fatalf("ack: %d %s", s, b)
+	}
+	s, b = env.call(t, "POST", path, coord, nil)
+	if s != 200 || decode(t, b)["already_acknowledged"] != true {
+		t.Fatalf("second ack: %d %s", s, b)
+	}
+}

@@ -103,6 +103,8 @@ type incidentJSON struct {
 	Reporter       actorJSON            `json:"reporter"`
 	Stage          string               `json:"stage"`
 	StageEnteredAt map[string]time.Time `json:"stage_entered_at"`
+	AckedAt        *time.Time           `json:"acked_at,omitempty"`
+	AckedBy        *actorJSON           `json:"acked_by,omitempty"`
 	CreatedAt      time.Time            `json:"created_at"`
 	UpdatedAt      time.Time            `json:"updated_at"`
 	DedupKey       string               `json:"dedup_key,omitempty"`
@@ -168,6 +170,10 @@ func toIncidentJSON(inc *incident.Incident, baseURL string) incidentJSON {
 		DedupKey: inc.DedupKey, Occurrences: inc.Occurrences, AssessmentNote: inc.AssessmentNote,
 		Measures: inc.Plan.Measures, Assignees: []assigneeJSON{},
 		URL: baseURL + "/incidents/" + inc.Number,
+	}
+	if inc.AckedBy != nil {
+		a := toActorJSON(*inc.AckedBy)
+		out.AckedAt, out.AckedBy = inc.AckedAt, &a
 	}
 	for st, t := range inc.StageEnteredAt {
 		out.StageEnteredAt[string(st)] = t
