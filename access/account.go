@@ -35,7 +35,7 @@ type User struct {
 
 // Principal is what the rest of the system knows of a signed-in user.
 func (u *User) Principal(via string) Principal {
-	return Principal{UserID: u.ID, Name: u.Name, Roles: u.Roles, Lang: u.Lang, Via: via}
+	return Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Roles: u.Roles, Lang: u.Lang, Via: via}
 }
 
 // Session is a browser sign-in. The cookie holds a random secret; the store

@@ -23,13 +23,15 @@ func CanView(p Principal, inc *incident.Incident) bool {
 	case inc.Reporter.ID == p.UserID:
 		return true
 	}
-	return slices.Contains(inc.Participants, p.UserID)
+	return slices.Contains(inc.Participants, p.UserID) ||
+		(p.Username != "" && slices.Contains(inc.Participants, p.Username))
 }
 
 // CanTransition reports whether p may move inc to stage to. The response
-// center and managers move incidents; closing is a manager's sign-off;
-// responders may move the incidents they work on between dispatch, handle
-// and review.
+// center and managers move incidents; closing is a manager's sign-off.
+// Responders work the incidents they take part in: members of the
+// assessment group confirm or reject reports they were paged for, and
+// handlers move their incidents between dispatch, handle and review.
 func CanTransition(p Principal, inc *incident.Incident, to incident.Stage) bool {
 	switch {
 	case !CanView(p, inc):
@@ -39,8 +41,10 @@ func CanTransition(p Principal, inc *incident.Incident, to incident.Stage) bool 
 	case p.Has(Coordinator, Manager, Admin):
 		return true
 	case p.Has(Responder):
+		assess := []incident.Stage{incident.Receive, incident.Confirm, incident.Rejected}
 		work := []incident.Stage{incident.Dispatch, incident.Handle, incident.Review}
-		return slices.Contains(work, inc.Stage) && slices.Contains(work, to)
+		return (slices.Contains(assess, inc.Stage) && slices.Contains(assess, to)) ||
+			(slices.Contains(work, inc.Stage) && slices.Contains(work, to))
 	}
 	return false
 }

@@ -23,10 +23,11 @@ func (r Role) Valid() bool { return slices.Contains(Roles(), r) }
 // Principal is an authenticated caller: a person signed in through the web,
 // the owner of an API token, or the bootstrap token.
 type Principal struct {
-	UserID string
-	Name   string
-	Roles  []Role
-	Lang   string // preferred language: en or zh
+	UserID   string
+	Username string // also the id of the person in the contact roster
+	Name     string
+	Roles    []Role
+	Lang     string // preferred language: en or zh
 	// Via says how the caller authenticated: session, token or bootstrap.
 	Via string
 }

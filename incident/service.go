@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -409,6 +410,9 @@ func (s *Service) Acknowledge(ctx context.Context, ref string, by Actor) (*Incid
 		next.Version++
 		next.UpdatedAt = now
 		next.AckedAt, next.AckedBy = &now, &by
+		if !slices.Contains(next.Participants, by.ID) {
+			next.Participants = append(next.Participants, by.ID) // who takes it on works it
+		}
 		next.Timeline = append(next.Timeline, Entry{At: now, Actor: by, Kind: EntryAck})
 		err = s.store.Update(ctx, next, inc.Version)
 		if errors.Is(err, ErrConflict) {

@@ -1,0 +1,72 @@
+package access
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/tocsin-hub/tocsin/incident"
+)
+
+// TestPolicyMatrix walks roles × relationship to the incident × actions.
+func TestPolicyMatrix(t *testing.T) {
+	inc := func(stage incident.Stage) *incident.Incident {
+		return &incident.Incident{Stage: stage, Reporter: incident.Actor{ID: "u-rep"}, Participants: []string{"u-part", "li.na"}}
+	}
+	who := map[string]Principal{
+		"anonymous":           {},
+		"reporter (own)":      {UserID: "u-rep", Roles: []Role{Reporter}},
+		"reporter (other)":    {UserID: "u-x", Roles: []Role{Reporter}},
+		"responder (outside)": {UserID: "u-y", Roles: []Role{Reporter, Responder}},
+		"responder (by id)":   {UserID: "u-part", Roles: []Role{Reporter, Responder}},
+		"responder (by name)": {UserID: "u-li", Username: "li.na", Roles: []Role{Reporter, Responder}},
+		"coordinator":         {UserID: "u-c", Roles: []Role{Reporter, Coordinator}},
+		"manager":             {UserID: "u-m", Roles: []Role{Reporter, Manager}},
+		"admin":               {UserID: "u-a", Roles: []Role{Admin}},
+	}
+	type action struct {
+		name string
+		do   func(Principal) bool
+	}
+	actions := []action{
+		{"view", func(p Principal) bool { return CanView(p, inc(incident.Handle)) }},
+		{"confirm", func(p Principal) bool { return CanTransition(p, inc(incident.Receive), incident.Confirm) }},
+		{"reject", func(p Principal) bool { return CanTransition(p, inc(incident.Confirm), incident.Rejected) }},
+		{"plan", func(p Principal) bool { return CanTransition(p, inc(incident.Confirm), incident.Plan) }},
+		{"handle→review", func(p Principal) bool { return CanTransition(p, inc(incident.Handle), incident.Review) }},
+		{"close", func(p Principal) bool { return CanTransition(p, inc(incident.Review), incident.Closed) }},
+		{"reopen closed", func(p Principal) bool { return CanTransition(p, inc(incident.Closed), incident.Review) }},
+		{"level", func(p Principal) bool { return CanChangeLevel(p, inc(incident.Plan)) }},
+		{"ack", func(p Principal) bool { return CanAcknowledge(p, inc(incident.Receive)) }},
+		{"board", CanSeeBoard},
+		{"report", CanReport},
+		{"administer", CanAdminister},
+	}
+	// Each row: the actions allowed, in the order above (1 = allowed).
+	want := map[string]string{
+		"anonymous":           "000000000000",
+		"reporter (own)":      "100000000010",
+		"reporter (other)":    "000000000010",
+		"responder (outside)": "000000000110",
+		"responder (by id)":   "111010001110",
+		"responder (by name)": "111010001110",
+		"coordinator":         "111110011110",
+		"manager":             "111111111110",
+		"admin":               "111111111111",
+	}
+	for name, p := range who {
+		got := ""
+		for _, a := range actions {
+			got += map[bool]string{true: "1", false: "0"}[a.do(p)]
+		}
+		if got != want[name] {
+			for i, a := range actions {
+				if got[i] != want[name][i] {
+					t.Errorf("%s may %s = %c, want %c", name, a.name, got[i], want[name][i])
+				}
+			}
+		}
+	}
+	if len(want) != len(who) {
+		t.Fatal(fmt.Sprint("rows: ", len(want), " vs ", len(who)))
+	}
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/store"
+	"github.com/tocsin-hub/tocsin/web"
+)
+
+const (
+	// bcryptCost is the cost of password hashes in production.
+	bcryptCost = 12
+	// startTimeout bounds opening the database at start.
+	startTimeout = 30 * time.Second
+	// shutdownTimeout is how long requests in flight get to finish after
+	// SIGTERM; the store is closed only after they have.
+	shutdownTimeout = 20 * time.Second
+	// closeTimeout bounds closing the database.
+	closeTimeout = 10 * time.Second
+)
+
+// serve runs the hub until ctx is cancelled, then stops taking connections,
+// lets the requests in flight finish (so every answered report is stored)
+// and closes the store.
+func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) (err error) {
+	log.Info("starting tocsin", "version", versionString(), "config", cfg)
+
+	db, release, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	hub := web.NewHub()
+	incidents := incident.NewService(db.Incidents(), time.Now, hub)
+	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
+
+	created, pw, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("create the admin account: %w", err)
+	}
+	if created {
+		// The password itself goes to stdout once and never to the log.
+		log.Info("admin account created", "user", "admin", "password_from", passwordSource(cfg))
+		printAdminBox(stdout, cfg, pw)
+	}
+	if cfg.Demo {
+		if err := loadDemo(ctx, incidents, accounts, cfg, log, stdout); err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+	}
+
+	srv, err := web.New(web.Config{
+		BaseURL:        cfg.BaseURL,
+		BootstrapToken: cfg.BootstrapToken,
+		TrustedProxies: cfg.TrustedProxies,
+		Logger:         log,
+		Now:            time.Now,
+	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Ready: db.Ping})
+	if err != nil {
+		return fmt.Errorf("web server: %w", err)
+	}
+	httpSrv := srv.HTTPServer(cfg.Addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (TOCSIN_ADDR): %w", cfg.Addr, err)
+	}
+
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stopWatch()
+	wg.Go(func() { watchIncidents(watchCtx, db.Incidents(), hub, log) })
+
+	served := make(chan error, 1)
+	go func() { served <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "url", cfg.BaseURL)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing the requests in flight", "timeout", shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		_ = httpSrv.Close()
+		return fmt.Errorf("shutdown: requests still open after %s were cut off: %w", shutdownTimeout, err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// openStore opens the configured database. For the embedded store it first
+// takes the data directory's lock, so that a second process fails clearly
+// instead of corrupting the first one's consistency. release closes the
+// database and frees the lock.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (db *store.DB, release func(), err error) {
+	var lock *dirLock
+	if cfg.Embedded() {
+		lock, err = lockDataDir(cfg.DataDir)
+		if errors.Is(err, errDataDirBusy) {
+			return nil, nil, fmt.Errorf("%w\nThe embedded database belongs to one process. Stop the other Tocsin "+
+				"(or, for accounts and tokens, use its API: POST /api/v1/users, POST /api/v1/tokens), "+
+				"or choose another TOCSIN_DATA_DIR; several hubs on one database need MongoDB (TOCSIN_MONGO_URI)", err)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	octx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	db, err = store.Open(octx, store.Options{URI: cfg.MongoURI, Database: cfg.MongoDB, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		lock.release()
+		if !cfg.Embedded() {
+			return nil, nil, fmt.Errorf("%w (TOCSIN_MONGO_URI %s)", err, maskURI(cfg.MongoURI))
+		}
+		return nil, nil, err
+	}
+	return db, func() {
+		cctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+		defer cancel()
+		if err := db.Close(cctx); err != nil {
+			log.Error("close the store", "err", err)
+		}
+		lock.release()
+	}, nil
+}
+
+func passwordSource(cfg Config) string {
+	if cfg.AdminPassword != "" {
+		return "TOCSIN_ADMIN_PASSWORD"
+	}
+	return "random (printed on stdout)"
+}
+
+// printAdminBox shows the first admin's credentials, once.
+func printAdminBox(w io.Writer, cfg Config, pw string) {
+	shown := pw
+	if cfg.AdminPassword != "" {
+		shown = "(the one in TOCSIN_ADMIN_PASSWORD)"
+	}
+	printBox(w, []string{
+		"Tocsin: the first admin account was created.",
+		"",
+		"  sign in at  " + cfg.BaseURL + "/login",
+		"  username    admin",
+		"  password    " + shown,
+		"",
+		"This password is shown only this once. Keep it safe.",
+	})
+}
+
+// printBox frames lines so that they stand out in a terminal.
+func printBox(w io.Writer, lines []string) {
+	width := 0
+	for _, l := range lines {
+		width = max(width, utf8.RuneCountInString(l))
+	}
+	bar := strings.Repeat("=", width+4)
+	var b strings.Builder
+	b.WriteString("\n" + bar + "\n")
+	for _, l := range lines {
+		b.WriteString("| " + l + strings.Repeat(" ", width-utf8.RuneCountInString(l)) + " |\n")
+	}
+	b.WriteString(bar + "\n\n")
+	_, _ = io.WriteString(w, b.String())
+}
