@@ -65,3 +65,12 @@ func CanSeeBoard(p Principal) bool { return p.Has(Responder, Coordinator, Manage
 
 // CanAdminister reports whether p may manage accounts and tokens.
 func CanAdminister(p Principal) bool { return p.Has(Admin) }
+
+// CanEditRoster reports whether p may change the contact roster: people,
+// teams and their rotations, departments, overrides. The response center
+// keeps it; admins too.
+func CanEditRoster(p Principal) bool { return p.Has(Coordinator, Admin) }
+
+// CanEditPolicy reports whether p may change the escalation policies, which
+// decide whom every incident pages: admins only.
+func CanEditPolicy(p Principal) bool { return p.Has(Admin) }

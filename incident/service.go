@@ -44,6 +44,12 @@ type Observer interface {
 	IncidentChanged(ctx context.Context, ev Event)
 }
 
+// ObserverFunc adapts a function to Observer.
+type ObserverFunc func(ctx context.Context, ev Event)
+
+// IncidentChanged calls f.
+func (f ObserverFunc) IncidentChanged(ctx context.Context, ev Event) { f(ctx, ev) }
+
 // Service applies commands to incidents.
 type Service struct {
 	store     Store

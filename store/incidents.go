@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -59,6 +61,12 @@ func (s *Incidents) NextNumber(ctx context.Context, year int) (int64, error) {
 // Insert adds inc with a new id and sets inc.ID. It returns
 // incident.ErrDuplicateKey (wrapped) when inc's idempotency key, or its dedup
 // key while open, is already taken.
+//
+// The incident is written first and its keys (incident_keys) after it, so a
+// crash in between leaves a stored incident with missing keys, which
+// lookups repair, and never a key for an incident that was not stored.
+// Once the incident is stored Insert succeeds, whatever happens to the keys:
+// failing would make the caller report again and store a second incident.
 func (s *Incidents) Insert(ctx context.Context, inc *incident.Incident) error {
 	d, err := incidentToDoc(inc)
 	if err != nil {
@@ -67,81 +75,272 @@ func (s *Incidents) Insert(ctx context.Context, inc *incident.Incident) error {
 	d.ID = bson.NewObjectID()
 	_, err = s.col.InsertOne(ctx, d)
 	if isDuplicate(err) {
-		// The number comes from NextNumber and is never reused; a clash on
-		// it is a bug (a reset counter), not a race for the service to retry.
-		if s.col.FindOne(ctx, bson.D{{Key: "number", Value: d.Number}}).Err() == nil {
-			return fmt.Errorf("insert incident %s: the number is already taken: %v", inc.Number, err)
-		}
-		return fmt.Errorf("insert incident %s: %w", inc.Number, incident.ErrDuplicateKey)
+		return s.insertConflict(ctx, d, err)
 	}
 	if err != nil {
 		return fmt.Errorf("insert incident %s: %w", inc.Number, err)
 	}
 	inc.ID = d.ID.Hex()
+	s.writeKeys(ctx, d, nil)
 	return nil
+}
+
+// conflictRetries are the pauses before Insert's conflict path asks the
+// keys again. An incident that won an insert race writes its keys just
+// after, so a loser usually finds the winner's key at the first or second
+// try; only a key that is really missing costs a scan.
+var conflictRetries = []time.Duration{0, 5 * time.Millisecond, 25 * time.Millisecond}
+
+// insertConflict finds out which unique key refused d. When another
+// incident holds d's idempotency key or open dedup key it returns
+// incident.ErrDuplicateKey, after making sure that the holder's key is in
+// incident_keys (it may be missing after a crash, for incidents stored
+// before incident_keys, or for a racing insert that has not written its keys
+// yet), so that the caller's next lookup finds it without a scan. A clash
+// on the number is a bug, not a race, and a plain error.
+func (s *Incidents) insertConflict(ctx context.Context, d *incidentDoc, dupErr error) error {
+	var ks []incidentKey
+	if d.IdempotencyKey != "" {
+		ks = append(ks, idemKey(d.IdempotencyKey))
+	}
+	if d.OpenDedupKey != "" {
+		ks = append(ks, dedupKey(d.OpenDedupKey))
+	}
+	dup := fmt.Errorf("insert incident %s: %w", d.Number, incident.ErrDuplicateKey)
+	if len(ks) > 0 {
+		for _, pause := range conflictRetries {
+			if err := sleep(ctx, pause); err != nil {
+				return fmt.Errorf("insert incident %s: %w", d.Number, err)
+			}
+			for _, k := range ks {
+				_, err := s.resolve(ctx, k)
+				if err == nil {
+					return dup
+				}
+				if !errors.Is(err, incident.ErrNotFound) {
+					return fmt.Errorf("insert incident %s: %w", d.Number, err)
+				}
+			}
+		}
+		// The holder has no key: scan for it, once, and write its key.
+		found := false
+		for _, k := range ks {
+			field := "idempotency_key"
+			if k.kind == kindDedup {
+				field = "open_dedup_key"
+			}
+			var h incidentDoc
+			err := s.col.FindOne(ctx, bson.D{{Key: field, Value: k.value}},
+				options.FindOne().SetProjection(bson.D{{Key: "number", Value: 1}})).Decode(&h)
+			switch {
+			case err == nil:
+				s.heal(ctx, k, h.ID)
+				found = true
+			case !errors.Is(err, mongo.ErrNoDocuments):
+				return fmt.Errorf("insert incident %s: %w", d.Number, err)
+			}
+		}
+		if found {
+			return dup
+		}
+	}
+	// The number comes from NextNumber and is never reused; a clash on it is
+	// a bug (a reset counter), not a race for the service to retry.
+	if _, err := s.byNumber(ctx, d.Number); err == nil {
+		return fmt.Errorf("insert incident %s: the number is already taken: %v", d.Number, dupErr)
+	}
+	// The holder of a key has left it meanwhile (closed): try again.
+	return dup
+}
+
+// sleep waits for d or for ctx to end.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Get finds an incident by id (24 hex digits) or else by number.
 func (s *Incidents) Get(ctx context.Context, ref string) (*incident.Incident, error) {
-	filter := bson.D{{Key: "number", Value: ref}}
-	if id, err := bson.ObjectIDFromHex(ref); err == nil {
-		filter = bson.D{{Key: "_id", Value: id}}
+	var d *incidentDoc
+	var err error
+	if id, e := bson.ObjectIDFromHex(ref); e == nil {
+		d, err = s.docByID(ctx, id)
+	} else {
+		d, err = s.byNumber(ctx, ref)
 	}
-	inc, err := s.findOne(ctx, filter)
 	if err != nil {
 		return nil, fmt.Errorf("get incident %s: %w", ref, err)
 	}
-	return inc, nil
+	return incidentFromDoc(d), nil
+}
+
+// byNumber finds an incident by number through its key. Without a key (an
+// incident stored before incident_keys, or a crash between an insert and its
+// keys; or no such incident) it scans by number and repairs the key.
+func (s *Incidents) byNumber(ctx context.Context, number string) (*incidentDoc, error) {
+	k := numberKey(number)
+	d, err := s.resolve(ctx, k)
+	if !errors.Is(err, incident.ErrNotFound) {
+		return d, err
+	}
+	var found incidentDoc
+	err = s.col.FindOne(ctx, bson.D{{Key: "number", Value: number}}).Decode(&found)
+	switch {
+	case errors.Is(err, mongo.ErrNoDocuments):
+		return nil, incident.ErrNotFound
+	case err != nil:
+		return nil, err
+	}
+	s.heal(ctx, k, found.ID)
+	return &found, nil
 }
 
 // FindByIdempotencyKey finds the incident that a request with key created or
-// was attached to.
+// was attached to, through the key's entry in incident_keys (no scan).
 func (s *Incidents) FindByIdempotencyKey(ctx context.Context, key string) (*incident.Incident, error) {
-	inc, err := s.findOne(ctx, bson.D{{Key: "$or", Value: bson.A{
-		bson.D{{Key: "idempotency_key", Value: key}},
-		bson.D{{Key: "occurrence_keys", Value: key}},
-	}}})
+	d, err := s.resolve(ctx, idemKey(key))
 	if err != nil {
 		return nil, fmt.Errorf("find incident by idempotency key: %w", err)
 	}
-	return inc, nil
+	return incidentFromDoc(d), nil
 }
 
-// FindOpenByDedupKey finds the open incident with dedup key.
+// FindOpenByDedupKey finds the open incident with dedup key, through the
+// key's entry in incident_keys (no scan).
 func (s *Incidents) FindOpenByDedupKey(ctx context.Context, key string) (*incident.Incident, error) {
-	inc, err := s.findOne(ctx, bson.D{{Key: "open_dedup_key", Value: key}})
+	d, err := s.resolve(ctx, dedupKey(key))
 	if err != nil {
 		return nil, fmt.Errorf("find open incident by dedup key: %w", err)
 	}
-	return inc, nil
+	return incidentFromDoc(d), nil
 }
 
+// Reasons an attach did not happen.
+var (
+	errNotHolder = errors.New("the incident is missing, closed or holds another dedup key")
+	errRecorded  = errors.New("the report is already recorded")
+)
+
 // AddOccurrence records one more report on the open incident holding
-// dedupKey in a single conditional update, so concurrent reports never
-// conflict: occurrences and version go up by one, entry joins the timeline
-// and idemKey (when set) the occurrence keys. A key already recorded matches
-// nothing, which makes a retried request change nothing.
-func (s *Incidents) AddOccurrence(ctx context.Context, dedupKey, idemKey string, entry incident.Entry) (*incident.Incident, error) {
-	filter := bson.D{{Key: "open_dedup_key", Value: dedupKey}}
+// dedupKey: occurrences and version go up by one, entry joins the timeline
+// and idemKey (when set) the occurrence keys. It returns
+// incident.ErrNotFound when no open incident holds dedupKey (according to
+// incident_keys: a holder whose key is missing is found by Insert's
+// conflict path) or when idemKey is recorded already (here or on another
+// incident): the service then looks the request up by idemKey.
+//
+// With idemKey, the key is claimed in incident_keys (naming the holder)
+// before the occurrence is recorded: a claim that collides with a key naming
+// an incident that lists idemKey means the request was attached already; a
+// claim naming the same holder is a concurrent copy of this request (or an
+// attach cut short by a crash), and the conditional update below lets
+// exactly one of them record it. A claim whose attach does not happen is
+// removed again; one left by a crash names an incident that does not list
+// the key, which lookups ignore and the next claim takes over.
+func (s *Incidents) AddOccurrence(ctx context.Context, dedupKeyValue, idemKeyValue string, entry incident.Entry) (*incident.Incident, error) {
+	dk := dedupKey(dedupKeyValue)
+	oid, err := s.keyTarget(ctx, dk)
+	if err != nil {
+		return nil, fmt.Errorf("add occurrence: %w", err)
+	}
+	var ik incidentKey
+	if idemKeyValue != "" {
+		ik = idemKey(idemKeyValue)
+		err := s.putKey(ctx, ik, oid)
+		switch {
+		case errors.Is(err, errKeyTaken):
+			return nil, fmt.Errorf("add occurrence: %w: %w", incident.ErrNotFound, err)
+		case err != nil:
+			return nil, fmt.Errorf("add occurrence: %w", err)
+		}
+	}
+	d, err := s.attach(ctx, oid, dedupKeyValue, idemKeyValue, entry)
+	switch {
+	case err == nil:
+		return incidentFromDoc(d), nil
+	case errors.Is(err, errRecorded):
+		return nil, fmt.Errorf("add occurrence: %w: %w", incident.ErrNotFound, err)
+	case errors.Is(err, errNotHolder):
+		// The dedup key was stale (its incident was closed, and a crash
+		// kept the key), and the claim of idemKey is void.
+		if idemKeyValue != "" {
+			if _, err := s.dropStale(ctx, ik, oid); err != nil && !errors.Is(err, incident.ErrNotFound) {
+				return nil, fmt.Errorf("add occurrence: %w", err)
+			}
+		}
+		if _, err := s.dropStale(ctx, dk, oid); err != nil && !errors.Is(err, incident.ErrNotFound) {
+			return nil, fmt.Errorf("add occurrence: %w", err)
+		}
+		return nil, fmt.Errorf("add occurrence: %w: %w", incident.ErrNotFound, errNotHolder)
+	}
+	return nil, fmt.Errorf("add occurrence: %w", err)
+}
+
+// attach records the occurrence on incident oid if it is open with dedup
+// key and has not recorded idem yet; otherwise it returns errNotHolder or
+// errRecorded.
+func (s *Incidents) attach(ctx context.Context, oid bson.ObjectID, dedup, idem string, entry incident.Entry) (*incidentDoc, error) {
 	push := bson.D{{Key: "timeline", Value: entryToDoc(entry)}}
-	if idemKey != "" {
-		filter = append(filter, bson.E{Key: "occurrence_keys", Value: bson.D{{Key: "$ne", Value: idemKey}}})
-		push = append(push, bson.E{Key: "occurrence_keys", Value: idemKey})
+	if idem != "" {
+		push = append(push, bson.E{Key: "occurrence_keys", Value: idem})
 	}
 	update := bson.D{
 		{Key: "$inc", Value: bson.D{{Key: "occurrences", Value: 1}, {Key: "version", Value: int64(1)}}},
 		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: entry.At.UTC()}}},
 		{Key: "$push", Value: push},
 	}
-	var d incidentDoc
-	err := s.col.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	switch {
-	case errors.Is(err, mongo.ErrNoDocuments):
-		return nil, fmt.Errorf("add occurrence: %w", incident.ErrNotFound)
-	case err != nil:
-		return nil, fmt.Errorf("add occurrence: %w", err)
+	why := func(cur *incidentDoc) error {
+		switch {
+		case cur == nil:
+			return errNotHolder
+		case idem != "" && slices.Contains(cur.OccurrenceKeys, idem):
+			return errRecorded
+		case cur.OpenDedupKey != dedup:
+			return errNotHolder
+		}
+		return nil
 	}
-	return incidentFromDoc(&d), nil
+	after := options.FindOneAndUpdate().SetReturnDocument(options.After)
+	var d incidentDoc
+	if s.embedded {
+		defer s.lock("incident", oid.Hex())()
+		cur, err := s.docByID(ctx, oid)
+		if err != nil && !errors.Is(err, incident.ErrNotFound) {
+			return nil, err
+		}
+		if err := why(cur); err != nil {
+			return nil, err
+		}
+		if err := s.col.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: oid}}, update, after).Decode(&d); err != nil {
+			return nil, err
+		}
+		return &d, nil
+	}
+	filter := bson.D{{Key: "_id", Value: oid}, {Key: "open_dedup_key", Value: dedup}}
+	if idem != "" {
+		filter = append(filter, bson.E{Key: "occurrence_keys", Value: bson.D{{Key: "$ne", Value: idem}}})
+	}
+	err := s.col.FindOneAndUpdate(ctx, filter, update, after).Decode(&d)
+	if !errors.Is(err, mongo.ErrNoDocuments) {
+		return &d, err
+	}
+	cur, err := s.docByID(ctx, oid)
+	if err != nil && !errors.Is(err, incident.ErrNotFound) {
+		return nil, err
+	}
+	if err := why(cur); err != nil {
+		return nil, err
+	}
+	return nil, errNotHolder // it changed between the two reads: let the caller look again
 }
 
 // AppendEntry appends e to incident id's timeline and bumps its version in
@@ -156,6 +355,10 @@ func (s *Incidents) AppendEntry(ctx context.Context, id string, e incident.Entry
 		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: e.At.UTC()}}},
 		{Key: "$push", Value: bson.D{{Key: "timeline", Value: entryToDoc(e)}}},
 	}
+	if s.embedded {
+		// Not to slip between another write's read and write (see lock).
+		defer s.lock("incident", oid.Hex())()
+	}
 	var d incidentDoc
 	err = s.col.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: oid}}, update,
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
@@ -168,24 +371,15 @@ func (s *Incidents) AppendEntry(ctx context.Context, id string, e incident.Entry
 	return incidentFromDoc(&d), nil
 }
 
-// findOne returns the incident matching filter, or incident.ErrNotFound.
-func (s *Incidents) findOne(ctx context.Context, filter bson.D) (*incident.Incident, error) {
-	var d incidentDoc
-	err := s.col.FindOne(ctx, filter).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return nil, incident.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	return incidentFromDoc(&d), nil
-}
-
 // Update replaces the stored incident inc.ID if it is still at version (inc
 // carries the next version). It returns incident.ErrConflict when the
 // incident has moved on, incident.ErrNotFound when it is gone, and
 // incident.ErrDuplicateKey when reopening it would give two open incidents
-// the same dedup key.
+// the same dedup key. After the replacement it brings the incident's keys
+// up to date: a dedup key is removed when the incident leaves the open
+// stages and written when it is reopened (a crash in between leaves a stale
+// key, which lookups remove, or a missing one, which Insert's conflict path
+// restores).
 func (s *Incidents) Update(ctx context.Context, inc *incident.Incident, version int64) error {
 	d, err := incidentToDoc(inc)
 	if err == nil && inc.ID == "" {
@@ -194,24 +388,52 @@ func (s *Incidents) Update(ctx context.Context, inc *incident.Incident, version 
 	if err != nil {
 		return fmt.Errorf("update incident %s: %w", inc.Number, err)
 	}
-	res, err := s.col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: version}}, d)
+	old, err := s.replace(ctx, d, version)
+	if err != nil {
+		return fmt.Errorf("update incident %s: %w", inc.Number, err)
+	}
+	s.writeKeys(ctx, d, old)
+	return nil
+}
+
+// replace replaces incident d.ID by d if it is at version, and returns the
+// incident as it was.
+func (s *Incidents) replace(ctx context.Context, d *incidentDoc, version int64) (*incidentDoc, error) {
+	if s.embedded {
+		defer s.lock("incident", d.ID.Hex())()
+		old, err := s.docByID(ctx, d.ID)
+		switch {
+		case err != nil:
+			return nil, err
+		case old.Version != version:
+			return nil, fmt.Errorf("not at version %d: %w", version, incident.ErrConflict)
+		}
+		_, err = s.col.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, d)
+		if isDuplicate(err) {
+			return nil, incident.ErrDuplicateKey
+		}
+		return old, err
+	}
+	var old incidentDoc
+	err := s.col.FindOneAndReplace(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "version", Value: version}}, d,
+		options.FindOneAndReplace().SetReturnDocument(options.Before)).Decode(&old)
 	switch {
 	case isDuplicate(err):
-		return fmt.Errorf("update incident %s: %w", inc.Number, incident.ErrDuplicateKey)
-	case err != nil:
-		return fmt.Errorf("update incident %s: %w", inc.Number, err)
-	case res.MatchedCount > 0:
-		return nil
+		return nil, incident.ErrDuplicateKey
+	case err == nil:
+		return &old, nil
+	case !errors.Is(err, mongo.ErrNoDocuments):
+		return nil, err
 	}
 	err = s.col.FindOne(ctx, bson.D{{Key: "_id", Value: d.ID}},
 		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-	switch {
-	case errors.Is(err, mongo.ErrNoDocuments):
-		err = incident.ErrNotFound
-	case err == nil:
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, incident.ErrNotFound
+	}
+	if err == nil {
 		err = fmt.Errorf("not at version %d: %w", version, incident.ErrConflict)
 	}
-	return fmt.Errorf("update incident %s: %w", inc.Number, err)
+	return nil, err
 }
 
 // List returns one page of the incidents matching f, newest first (by id).

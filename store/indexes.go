@@ -43,6 +43,23 @@ func indexes() map[string][]mongo.IndexModel {
 		colTokens: {
 			plain("user_id", "user_id"),
 		},
+		colOverrides: {
+			plain("team", "team"),
+			plain("end", "end"),
+		},
+		colHandovers: {
+			plain("team", "team"),
+		},
+		colOutbox: {
+			plain("status", "status"),
+		},
+		// The timer engine's collections (timers.go, jobs.go) are keyed by
+		// _id; these help MongoDB's listings and the retention job.
+		colTimers:      {plain("incident", "incident"), plain("due_at", "due_at")},
+		colTimerClaims: {plain("key", "key"), plain("due_at", "due_at")},
+		colTimerEvents: {plain("seq", "seq"), plain("at", "at")},
+		colTimerLeases: {plain("epoch", "epoch"), plain("at", "at")},
+		colJobRuns:     {plain("scheduled", "scheduled")},
 	}
 }
 
@@ -62,7 +79,8 @@ func plain(name, field string) mongo.IndexModel {
 // and Open calls it.
 func (db *DB) EnsureIndexes(ctx context.Context) error {
 	all := indexes()
-	for _, col := range []string{colIncidents, colUsers, colSessions, colTokens} {
+	for _, col := range []string{colIncidents, colUsers, colSessions, colTokens, colOverrides, colHandovers, colOutbox,
+		colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns} {
 		if err := CreateIndexes(ctx, db.db.Collection(col), all[col]...); err != nil {
 			return err
 		}

@@ -48,6 +48,7 @@ type cardView struct {
 	OccTitle     string
 	Version      int64
 	URL          string
+	Ack          cardAck // the card's Ack button (page_ack.go); its CSRF is set by the board
 }
 
 func cardOf(l string, inc *incident.Incident, now time.Time) cardView {
@@ -62,13 +63,15 @@ func cardOf(l string, inc *incident.Incident, now time.Time) cardView {
 		Drill: inc.Drill, DrillLabel: T(l, "badge.drill"),
 		Occurrences: inc.Occurrences, OccTitle: T(l, "card.occurrences"),
 		Version: inc.Version, URL: "/incidents/" + inc.Number,
+		Ack: cardAckOf(l, inc),
 	}
 }
 
 // blankCard is the card the board's script clones for incidents that
 // appear live: same markup, labels in the page's language, no content.
 func blankCard(l string) cardView {
-	return cardView{DrillLabel: T(l, "badge.drill"), OccTitle: T(l, "card.occurrences"), Occurrences: 1, URL: "/incidents/"}
+	return cardView{DrillLabel: T(l, "badge.drill"), OccTitle: T(l, "card.occurrences"), Occurrences: 1, URL: "/incidents/",
+		Ack: cardAckOf(l, nil)}
 }
 
 // cardJSON is the data of one `event: incident` on the board's stream. It
@@ -91,6 +94,7 @@ type cardJSON struct {
 	Occurrences    int       `json:"occurrences"`
 	Version        int64     `json:"version"`
 	URL            string    `json:"url"`
+	Acked          bool      `json:"acked"` // board.js hides the card's Ack button
 }
 
 func toCardJSON(inc *incident.Incident) cardJSON {
@@ -100,7 +104,7 @@ func toCardJSON(inc *incident.Incident) cardJSON {
 		Category: string(inc.Category), CategoryNameEN: categoryName("en", inc.Category), CategoryNameZH: categoryName("zh", inc.Category),
 		Stage: string(inc.Stage), Open: inc.Stage.Open(), CreatedAt: inc.CreatedAt.UTC(),
 		Reporter: inc.Reporter.Name, Drill: inc.Drill, Occurrences: inc.Occurrences, Version: inc.Version,
-		URL: "/incidents/" + inc.Number,
+		URL: "/incidents/" + inc.Number, Acked: inc.AckedAt != nil,
 	}
 }
 
@@ -163,6 +167,7 @@ func (s *Server) board(c *gin.Context) {
 		LevelOptions: filterLevelOptions(l, level), CategoryOptions: filterCategoryOptions(l, category),
 		Blank: blankCard(l), Truncated: truncated, Shown: len(items),
 	}
+	data.Blank.Ack.CSRF = data.CSRF
 	byStage := map[incident.Stage]int{}
 	for i, st := range incident.WorkingStages() {
 		byStage[st.Stage] = i
@@ -170,7 +175,9 @@ func (s *Server) board(c *gin.Context) {
 	}
 	for _, inc := range items {
 		if i, ok := byStage[inc.Stage]; ok && access.CanView(p, inc) {
-			data.Columns[i].Cards = append(data.Columns[i].Cards, cardOf(l, inc, now))
+			card := cardOf(l, inc, now)
+			card.Ack.CSRF = data.CSRF
+			data.Columns[i].Cards = append(data.Columns[i].Cards, card)
 		}
 	}
 	if c.Query("partial") == "1" {
@@ -180,8 +187,15 @@ func (s *Server) board(c *gin.Context) {
 	s.render(c, http.StatusOK, "board", data)
 }
 
-// boardItems pages through the open incidents of f, up to MaxBoardCards.
+// boardItems returns the open incidents of f, up to MaxBoardCards: from the
+// board source when there is one and it can answer, else by paging through
+// the store's list.
 func (s *Server) boardItems(ctx context.Context, f incident.ListFilter) (items []*incident.Incident, truncated bool, err error) {
+	if s.boardSrc != nil {
+		if items, truncated, ok := s.boardSrc.OpenIncidents(f, MaxBoardCards); ok {
+			return items, truncated, nil
+		}
+	}
 	for {
 		page, err := s.incidents.List(ctx, f)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/store"
 )
@@ -38,14 +39,16 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.As(err, &blocked), errors.Is(err, incident.ErrNotAllowed), errors.Is(err, incident.ErrIdempotencyMismatch):
 		return http.StatusUnprocessableEntity
-	case errors.Is(err, incident.ErrNotFound), errors.Is(err, access.ErrNotFound):
+	case errors.Is(err, incident.ErrNotFound), errors.Is(err, access.ErrNotFound), errors.Is(err, escalation.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, incident.ErrConflict), errors.Is(err, access.ErrExists):
+	case errors.Is(err, incident.ErrConflict), errors.Is(err, access.ErrExists), errors.Is(err, escalation.ErrInUse):
 		return http.StatusConflict
 	case errors.Is(err, access.ErrUnauthorized), errors.Is(err, access.ErrBadLogin):
 		return http.StatusUnauthorized
 	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF):
 		return http.StatusForbidden
+	case errors.Is(err, errNoRoster):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -92,6 +95,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case errors.Is(err, incident.ErrConflict):
 		body.Error = msg(l, "the incident was changed by someone else; reload it and try again",
 			"事件已被他人修改，请刷新后重试")
+	case errors.Is(err, escalation.ErrInUse):
+		body.Error = msg(l, err.Error(), "仍被名册或升级策略引用，无法删除（"+err.Error()+"）")
+	case errors.Is(err, escalation.ErrNotFound):
+		body.Error = msg(l, err.Error(), "名册中不存在（"+err.Error()+"）")
+	case status == http.StatusServiceUnavailable:
+		body.Error = msg(l, "the roster is not available on this hub", "本系统未启用值班名册")
 	}
 	c.AbortWithStatusJSON(status, body)
 }

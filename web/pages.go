@@ -45,7 +45,7 @@ type staticFile struct {
 }
 
 // pageNames are the templates/<name>.html files that are whole pages.
-var pageNames = []string{"login", "report", "incidents", "incident", "board", "error"}
+var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies"}
 
 // partials are parsed with every page.
 var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html"}

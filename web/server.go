@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 )
 
@@ -31,6 +32,12 @@ type Deps struct {
 	Access    *access.Service
 	Hub       *Hub                            // live updates for the board
 	Ready     func(ctx context.Context) error // nil error when the store answers
+	// Board, when set, serves the board's open incidents from memory (a
+	// BoardCache, for the embedded store); nil asks the store each time.
+	Board BoardSource
+	// Rosters keeps people, teams, rotations, overrides, handovers and
+	// escalation policies; without it the roster API and pages answer 503.
+	Rosters escalation.RosterStore
 }
 
 // Server serves Tocsin over HTTP.
@@ -42,6 +49,8 @@ type Server struct {
 	access    *access.Service
 	hub       *Hub
 	ready     func(ctx context.Context) error
+	boardSrc  BoardSource
+	rosters   escalation.RosterStore
 	pages     *pages
 	handler   http.Handler
 }
@@ -53,7 +62,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
-		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready,
+		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
+		boardSrc: d.Board,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -70,6 +80,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	r.GET("/readyz", s.readyz)
 	s.apiRoutes(r)
 	s.pageRoutes(r)
+	s.rosterRoutes(r)
 	r.NoRoute(s.notFound)
 
 	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are

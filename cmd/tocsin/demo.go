@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 )
 
@@ -265,7 +267,13 @@ func demoIncidents(now time.Time) []demoIncident {
 
 // loadDemo loads the demo data set into a database that has no incidents
 // yet; on one that has, it does nothing, so restarting with --demo is safe.
-func loadDemo(ctx context.Context, incidents *incident.Service, accounts *access.Service, cfg Config, log *slog.Logger, stdout io.Writer) error {
+// exampleRoster is the contact roster the demo loads; it is also the
+// documented example for `tocsin roster import`.
+//
+//go:embed roster.example.yaml
+var exampleRoster []byte
+
+func loadDemo(ctx context.Context, incidents *incident.Service, accounts *access.Service, rosters escalation.RosterStore, cfg Config, log *slog.Logger, stdout io.Writer) error {
 	page, err := incidents.List(ctx, incident.ListFilter{Limit: 1, Brief: true})
 	if err != nil {
 		return err
@@ -274,6 +282,12 @@ func loadDemo(ctx context.Context, incidents *incident.Service, accounts *access
 		log.Info("demo data not loaded: the database already has incidents")
 		fmt.Fprintf(stdout, "Demo: the database already has incidents; nothing loaded. Sign in at %s/login.\n", cfg.BaseURL)
 		return nil
+	}
+
+	// The roster first: its people are the demo accounts, so the escalation
+	// chains of the demo incidents page real people on a real rotation.
+	if _, err := importRoster(ctx, rosters, "roster.example.yaml", exampleRoster, false); err != nil {
+		return fmt.Errorf("roster: %w", err)
 	}
 
 	actors := map[string]incident.Actor{}

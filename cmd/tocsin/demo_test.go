@@ -54,6 +54,31 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	// The demo roster is loaded: the assessment group has someone on call,
+	// and the escalation chain of an unacknowledged report paged them.
+	status, body := get(t, hub.url+"/api/v1/oncall?team=assessment", testToken)
+	if status != 200 || !strings.Contains(body, `"people"`) {
+		t.Errorf("on call in the assessment group: %d %s", status, body)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, list := get(t, hub.url+"/api/v1/incidents?stage=receive&limit=1", testToken)
+		var page struct {
+			Items []struct{ Number string } `json:"items"`
+		}
+		_ = json.Unmarshal([]byte(list), &page)
+		if len(page.Items) == 1 {
+			_, inc := get(t, hub.url+"/api/v1/incidents/"+page.Items[0].Number, testToken)
+			if strings.Contains(inc, `"kind":"escalation"`) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no escalation entry on a new demo report within 15 s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
 	if err := hub.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -20,12 +20,15 @@ Usage:
                               $TOCSIN_NEW_PASSWORD or the first line of stdin
   tocsin token create [flags] --username U --name N
                               issue an API token acting as U; printed once
+  tocsin roster import [flags] FILE
+                              import people, teams, rotations, departments
+                              and policies from YAML, or people from CSV
   tocsin version              print the version
 
-"user add" and "token create" work on the configured database directly. On
-the embedded store they need the hub stopped (its data directory belongs to
-one process); with a running hub use the API instead (POST /api/v1/users,
-POST /api/v1/tokens).
+"user add", "token create" and "roster import" work on the configured
+database directly. On the embedded store they need the hub stopped (its data
+directory belongs to one process); with a running hub use the API instead
+(POST /api/v1/users, POST /api/v1/tokens, PUT /api/v1/people/{id} ...).
 
 Settings (flags win over the environment; secrets are environment only):
 `
@@ -46,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "help":
 		printUsage(stdout, flag.NewFlagSet("tocsin", flag.ContinueOnError))
 		return nil
+	case "roster":
+		return rosterCommand(ctx, args, getenv, stdout, stderr)
 	case "serve", "demo", "user add", "token create":
 	default:
 		printUsage(stderr, flag.NewFlagSet("tocsin", flag.ContinueOnError))

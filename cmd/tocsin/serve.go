@@ -44,7 +44,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	defer release()
 
 	hub := web.NewHub()
-	incidents := incident.NewService(db.Incidents(), time.Now, hub)
+	var esc escalationWorkers
+	// On the embedded store this process makes every change (ADR 0002), so
+	// the board is served from memory, kept current by the same events as
+	// the hub; against MongoDB board is nil and the board reads the store.
+	var board *web.BoardCache
+	if db.Embedded() {
+		board = web.NewBoardCache()
+	}
+	incidents := incident.NewService(db.Incidents(), time.Now, board, hub, esc.Observer())
+	if err := esc.build(db, incidents, log); err != nil {
+		return fmt.Errorf("escalation: %w", err)
+	}
 	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
 
 	created, pw, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword)
@@ -57,7 +68,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		printAdminBox(stdout, cfg, pw)
 	}
 	if cfg.Demo {
-		if err := loadDemo(ctx, incidents, accounts, cfg, log, stdout); err != nil {
+		if err := loadDemo(ctx, incidents, accounts, db.Rosters(), cfg, log, stdout); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
@@ -68,7 +79,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 		Now:            time.Now,
-	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Ready: db.Ping})
+	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
@@ -83,6 +94,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	defer wg.Wait()
 	defer stopWatch()
 	wg.Go(func() { watchIncidents(watchCtx, db.Incidents(), hub, log) })
+	if board != nil {
+		wg.Go(func() { board.Run(watchCtx, incidents.List, log) })
+	}
+	wg.Go(func() { backfillKeys(watchCtx, db.Incidents(), log) })
+	esc.start(watchCtx, &wg)
 
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()
@@ -105,6 +121,19 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// backfillKeys writes the lookup keys of incidents stored before the store
+// kept them (store.Incidents.BackfillKeys); it does nothing after its first
+// complete run.
+func backfillKeys(ctx context.Context, st *store.Incidents, log *slog.Logger) {
+	n, err := st.BackfillKeys(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		log.Error("backfill incident keys; lookups repair missing keys one by one meanwhile", "err", err)
+	case n > 0:
+		log.Info("incident keys backfilled", "keys", n)
+	}
 }
 
 // openStore opens the configured database. For the embedded store it first

@@ -120,6 +120,17 @@
     var occ = card.querySelector(".card-occurrences");
     occ.hidden = !(d.occurrences > 1);
     occ.querySelector(".n").textContent = String(d.occurrences);
+    // The Ack form carries the session's CSRF token from the template; it
+    // posts to the incident and comes back to the board.
+    var ack = card.querySelector(".card-ack-form");
+    if (ack) {
+      ack.setAttribute("action", "/incidents/" + encodeURIComponent(d.number) + "/ack");
+      ack.hidden = !!d.acked;
+    }
+    var acked = card.querySelector(".badge-acked");
+    if (acked) {
+      acked.hidden = !d.acked;
+    }
     return card;
   }
 

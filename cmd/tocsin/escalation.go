@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tocsin-hub/tocsin/escalation"
+	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/notify"
+	"github.com/tocsin-hub/tocsin/store"
+)
+
+// Periodic jobs. "@every" schedules are aligned across instances, so each
+// run is claimed once however many hubs run.
+const (
+	reconcileEvery = "@every 10m" // re-derive every open incident's timers: the recovery path
+	handoverEvery  = "@every 15m" // ask outgoing on-call people for handover notes
+	handoverAhead  = time.Hour    // how far ahead hand-offs are announced
+	coverageDaily  = "0 1 * * *"  // 09:00 in China: warn coordinators of coverage gaps
+	retentionEvery = "@every 1h"  // purge finished timers and job runs
+)
+
+// escalationWorkers are the background parts of escalation: the escalator
+// (incidents → timers → pages), the durable timer engine and the periodic
+// jobs. Observer must be registered with the incident service before any
+// change is made; Start runs the workers until ctx ends.
+type escalationWorkers struct {
+	esc  *escalation.Escalator
+	eng  *escalation.Engine
+	jobs *escalation.Jobs
+	log  *slog.Logger
+}
+
+// Observer forwards incident changes to the escalator, which is built after
+// the incident service that needs the observer: esc is set before Start and
+// before any change can be made.
+func (w *escalationWorkers) Observer() incident.Observer {
+	return incident.ObserverFunc(func(ctx context.Context, ev incident.Event) {
+		if w.esc != nil {
+			w.esc.IncidentChanged(ctx, ev)
+		}
+	})
+}
+
+// build wires the workers on db for the incident service svc.
+func (w *escalationWorkers) build(db *store.DB, svc *incident.Service, log *slog.Logger) error {
+	w.log = log
+	out := notify.NewOutbox(db.Outbox(), time.Now, log)
+	w.eng = escalation.NewEngine(db.Timers(), func(ctx context.Context, t escalation.Timer) error {
+		return w.esc.Fire(ctx, t)
+	}, escalation.EngineOptions{Logger: log, Now: time.Now})
+	w.esc = escalation.NewEscalator(svc, db.Rosters(), w.eng, out, time.Now, log)
+	w.jobs = escalation.NewJobs(db.JobRuns(), escalation.JobsOptions{Logger: log, Now: time.Now})
+	esc := w.esc
+	return errors.Join(
+		w.jobs.Add("reconcile", reconcileEvery, esc.Reconcile),
+		w.jobs.Add("handover", handoverEvery, func(ctx context.Context) error {
+			now := time.Now()
+			return esc.HandoverPrompts(ctx, now, now.Add(handoverAhead))
+		}),
+		w.jobs.Add("coverage", coverageDaily, func(ctx context.Context) error {
+			return esc.CoverageWarnings(ctx, time.Now())
+		}),
+		w.jobs.Add("retention", retentionEvery, escalation.Retention(w.eng, w.jobs)),
+	)
+}
+
+// start runs the escalator, the engine and the jobs in wg until ctx ends.
+// The escalator reconciles every open incident when it starts, so timers
+// lost to a crash between an incident's change and its scheduling come
+// back, and timers that fell due while the hub was down fire at once.
+func (w *escalationWorkers) start(ctx context.Context, wg *sync.WaitGroup) {
+	for name, run := range map[string]func(context.Context) error{
+		"escalator": w.esc.Run, "timer engine": w.eng.Run, "jobs": w.jobs.Run,
+	} {
+		wg.Go(func() {
+			if err := run(ctx); err != nil && ctx.Err() == nil {
+				w.log.Error(fmt.Sprintf("%s stopped", name), "err", err)
+			}
+		})
+	}
+}
