@@ -4,10 +4,23 @@
 // per level, and the planner that turns an incident and its level's policy
 // into the timers the engine must keep.
 //
-// Everything here is a pure function of its arguments. Time is always a
-// parameter (the package never reads the clock) and nothing touches a store,
-// so every decision is tested by table. The engine that claims due timers,
-// sends pages and records handovers lives elsewhere and only calls in here.
+// The decisions (rotation.go, override.go, policy.go, plan.go, resolve.go)
+// are pure functions of their arguments: time is a parameter and nothing
+// touches a store, so every decision is tested by table. Around them:
+//
+//   - the Escalator (escalator.go) derives each incident's timers from its
+//     state with Plan and keeps the stored set in step (Sync on every change,
+//     Reconcile of all open incidents at start and periodically: timers are
+//     derived state, so reconciliation is the recovery path); when a timer
+//     fires it resolves who is on call and pages them through the outbox
+//     under stable keys;
+//   - the Engine (engine*.go) keeps timers durable in the store and fires
+//     each due one, across any number of instances: claims are unique
+//     inserts (the only operation atomic across connections on the embedded
+//     server), completion is fenced by the claim, effects are idempotent by
+//     their keys; the protocol is described at the top of engine.go;
+//   - Jobs (jobs.go) run periodic work on cron, each run claimed once across
+//     instances.
 //
 // Contracts worth knowing before reading the files:
 //

@@ -72,9 +72,10 @@ package escalation
 // # Retention
 //
 // Timers and records are never updated. Purge (a periodic job) deletes
-// finished timers due more than Retention ago with their records, and
-// events and leases older than an hour. Schedule ignores timers due more
-// than Retention ago, so a purged key is never scheduled again.
+// finished timers due more than Retention ago with their records; the
+// leader deletes events and leases older than an hour every ten minutes.
+// Schedule ignores timers due more than Retention ago, so a purged key is
+// never scheduled again.
 
 import (
 	"context"
@@ -104,7 +105,7 @@ type EngineOptions struct {
 	// give a stable name only where one process at a time can use it
 	// (the embedded store's data directory is locked to one process).
 	Owner  string
-	Lease  time.Duration // how long a claim holds (default 30s)
+	Lease  time.Duration // how long a claim holds, and the leader's lease (default 30s)
 	Poll   time.Duration // how often to look for timers scheduled by others (default 1s)
 	Logger *slog.Logger
 	Now    func() time.Time // default time.Now
@@ -131,9 +132,14 @@ type Engine struct {
 	cursor  int64          // last event applied,
 	readAt  time.Time      // when the events were last read to the end
 	ended   []finishedKey  // finished here, not yet announced
+	trimmed time.Time      // when the leader last trimmed the events
 	evHint  int64          // last event number seen or written,
 	evAt    time.Time      // at this time (see staleAfter)
 	lead    leadership
+
+	running  atomic.Bool   // Run has started: the schedule is (being) loaded
+	loaded   chan struct{} // closed by the first load
+	loadOnce sync.Once
 
 	sem  chan struct{} // one token per worker
 	wake chan struct{}
@@ -174,6 +180,7 @@ func NewEngine(st TimerStore, fire FireFunc, o EngineOptions) *Engine {
 		st: st, fire: fire, o: o, log: o.Logger.With("owner", o.Owner),
 		mem:    newSchedule(false),
 		firing: map[string]int{},
+		loaded: make(chan struct{}),
 		sem:    make(chan struct{}, o.Workers),
 		wake:   make(chan struct{}, 1),
 	}
@@ -194,11 +201,35 @@ func (e *Engine) Leading() bool {
 
 // Ready reports whether the engine has loaded the schedule and, if it
 // leads, finished the reload that starts its term: until then a leader
-// fires nothing and Pending reads the store (for readiness probes).
+// fires nothing and Pending waits (for readiness probes).
 func (e *Engine) Ready() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.mem.full && !e.reload
+}
+
+// known brings the schedule in memory up to date before it is consulted:
+// a running engine keeps it so (wait for its first load if need be);
+// another loads it on first use and then reads the events, as Tick does.
+// Memory is what makes Pending and Schedule cheap: asking the store
+// instead scans on FerretDB.
+func (e *Engine) known(ctx context.Context) error {
+	select {
+	case <-e.loaded:
+		if e.running.Load() {
+			return nil
+		}
+	default:
+		if e.running.Load() {
+			select {
+			case <-e.loaded:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return e.refresh(ctx, e.o.Now())
 }
 
 // ErrInvalidTimer is returned (wrapped) by Schedule for a timer without a
@@ -244,6 +275,11 @@ func (e *Engine) Schedule(ctx context.Context, timers []Timer) error {
 	isNew := make(map[string]bool, len(inserted))
 	for _, k := range inserted {
 		isNew[k] = true
+	}
+	if len(inserted) < len(ts) {
+		if err := e.known(ctx); err != nil {
+			return fmt.Errorf("schedule timers: %w", err)
+		}
 	}
 	// A key stored already is known here (pending or finished), or was
 	// stored by a call that failed after the insert, or by another
@@ -300,6 +336,9 @@ func (e *Engine) Schedule(ctx context.Context, timers []Timer) error {
 // Cancel stops pending timers by key (no-op for unknown/fired). A timer
 // that is being fired at this moment is not interrupted, and fires.
 func (e *Engine) Cancel(ctx context.Context, keys []string) error {
+	if err := e.known(ctx); err != nil {
+		return fmt.Errorf("cancel timers: %w", err)
+	}
 	now := e.o.Now()
 	seen := map[string]bool{}
 	var cancelled []string
@@ -426,6 +465,8 @@ func (e *Engine) Tick(ctx context.Context) (int, error) {
 // (each bounded by the lease), gives up the lease so that another instance
 // takes over at once, and returns nil.
 func (e *Engine) Run(ctx context.Context) error {
+	e.running.Store(true)
+	defer e.running.Store(false)
 	// The lease is followed and renewed on its own, so that a long load or
 	// a slow store call in this loop does not let it expire.
 	leaseCtx, stopLease := context.WithCancel(ctx)
@@ -446,7 +487,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		reload := e.lead.mine && e.reload // a new term starts with a reload, at once
 		e.mu.Unlock()
 		if !now.Before(nextPoll) || reload && now.Sub(polled) >= e.o.Poll/4 {
-			err := errors.Join(e.refresh(ctx, now), e.announceFinished(ctx))
+			err := errors.Join(e.refresh(ctx, now), e.announceFinished(ctx), e.trimLog(ctx, now))
 			if err != nil && ctx.Err() == nil {
 				e.log.Warn("timer engine", "err", err)
 			}
@@ -498,32 +539,16 @@ func (e *Engine) followLease(ctx context.Context) {
 }
 
 // Pending lists pending timers of an incident (for the incident page and
-// tests), by due time. An engine that has loaded the schedule answers from
-// memory (up to a poll behind what other instances did); one that has not
-// reads the store.
+// tests), by due time, from memory: up to a poll behind what other
+// instances did. A running engine that is still loading the schedule waits
+// for it; one that does not run loads it on first use.
 func (e *Engine) Pending(ctx context.Context, incident string) ([]Timer, error) {
-	e.mu.Lock()
-	if e.mem.full {
-		ts := e.mem.pending(incident)
-		e.mu.Unlock()
-		return ts, nil
-	}
-	e.mu.Unlock()
-	all, err := e.st.Timers(ctx, incident)
-	if err != nil {
+	if err := e.known(ctx); err != nil {
 		return nil, fmt.Errorf("pending timers of %s: %w", incident, err)
 	}
-	var out []Timer
-	for _, t := range all {
-		s, err := e.Status(ctx, t.Key)
-		if err != nil {
-			return nil, fmt.Errorf("pending timers of %s: %w", incident, err)
-		}
-		if s.State == TimerPending {
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.mem.pending(incident), nil
 }
 
 // Status reads the records of the timer with key. An unknown key is
@@ -578,31 +603,116 @@ func (e *Engine) stale(rec Attempt) bool {
 }
 
 // Purge deletes finished timers due more than Retention ago with their
-// records, and events and leases older than an hour (or ten leases). Run
-// it from a periodic job (see Retention).
+// records. Run it from a periodic job (see Retention); the leader trims
+// the events and leases itself. It works from the schedule in
+// memory (loading it first if need be), which says which old timers are
+// still pending and how the finished ones spread over time; on FerretDB
+// each batch of up to 10,000 timers costs a scan of timers and one of
+// timer_claims, during which the connection serves nothing else, so run
+// it daily at a quiet hour there.
 func (e *Engine) Purge(ctx context.Context) error {
 	now := e.o.Now()
-	n, err := e.st.PurgeTimers(ctx, now.Add(-e.o.Retention))
-	if err != nil {
-		return err
+	before := now.Add(-e.o.Retention)
+	if err := e.known(ctx); err != nil {
+		return fmt.Errorf("purge timers: %w", err)
 	}
-	m, err := e.st.PurgeLog(ctx, now.Add(-max(time.Hour, 10*e.o.Lease)))
-	if err != nil {
-		return err
+	var keep []string
+	var dues []time.Time
+	e.mu.Lock()
+	for key, en := range e.mem.byKey {
+		if en.t.DueAt.Before(before) {
+			keep = append(keep, key)
+		}
+	}
+	for _, due := range e.mem.done {
+		if due.Before(before) {
+			dues = append(dues, due)
+		}
+	}
+	e.mu.Unlock()
+	slices.SortFunc(dues, time.Time.Compare)
+	var n int64
+	var from time.Time
+	for i := 0; i < len(dues); i += purgeBatch {
+		to := before
+		if j := i + purgeBatch; j < len(dues) {
+			to = dues[j]
+		}
+		if !to.After(from) && !from.IsZero() {
+			continue
+		}
+		d, err := e.purgeSpan(ctx, from, to, keep, 0)
+		n += d
+		if err != nil {
+			return err
+		}
+		from = to
 	}
 	e.mu.Lock()
-	e.mem.forget(now.Add(-e.o.Retention))
+	e.mem.forget(before)
 	e.mu.Unlock()
-	if n+m > 0 {
-		e.log.Info("purged timers", "timers", n, "log", m)
+	if n > 0 {
+		e.log.Info("purged timers", "count", n)
 	}
 	return nil
 }
 
+// logKeep is how long events and leases are kept: far longer than any
+// instance takes between two reads of them (see staleAfter).
+const logKeep = time.Hour
+
+// trimLog deletes old events and leases every ten minutes, on the leader:
+// every instance reads the next event and the next lease each poll, and on
+// FerretDB such a read scans its whole collection.
+func (e *Engine) trimLog(ctx context.Context, now time.Time) error {
+	e.mu.Lock()
+	due := e.lead.mine && now.Sub(e.trimmed) >= 10*time.Minute
+	if due {
+		e.trimmed = now
+	}
+	e.mu.Unlock()
+	if !due {
+		return nil
+	}
+	n, err := e.st.PurgeLog(ctx, now.Add(-max(logKeep, 10*e.o.Lease)))
+	if err != nil {
+		return fmt.Errorf("trim timer events: %w", err)
+	}
+	if n > 0 {
+		e.log.Debug("trimmed timer events and leases", "count", n)
+	}
+	return nil
+}
+
+// purgeBatch is how many finished timers one PurgeTimers call is meant to
+// delete: with their two or three records each, under SQLite's limit of
+// parameters. A span whose records are more (timers retried many times)
+// is halved.
+const purgeBatch = 10000
+
+func (e *Engine) purgeSpan(ctx context.Context, from, to time.Time, keep []string, depth int) (int64, error) {
+	n, err := e.st.PurgeTimers(ctx, from, to, keep)
+	if !errors.Is(err, ErrPurgeTooLarge) || depth >= 8 || from.IsZero() {
+		return n, err
+	}
+	mid := from.Add(to.Sub(from) / 2)
+	a, err := e.purgeSpan(ctx, from, mid, keep, depth+1)
+	if err != nil {
+		return n + a, err
+	}
+	b, err := e.purgeSpan(ctx, mid, to, keep, depth+1)
+	return n + a + b, err
+}
+
+// ErrPurgeTooLarge is returned (wrapped) by a TimerStore whose server
+// cannot delete that many documents in one statement.
+var ErrPurgeTooLarge = errors.New("escalation: too many documents to delete at once")
+
 // Retention is the periodic job that purges finished timers and old job
-// runs, both after the engine's Retention:
+// runs, both after the engine's Retention. Daily at a quiet hour suits
+// the embedded store (see Purge):
 //
-//	jobs.Add("retention", "@every 1h", escalation.Retention(engine, jobs))
+//	jobs.Add("retention", "17 3 * * *", escalation.Retention(engine, jobs))
 func Retention(e *Engine, j *Jobs) func(context.Context) error {
 	return func(ctx context.Context) error {
 		return errors.Join(e.Purge(ctx), j.Purge(ctx, e.o.Now().Add(-e.o.Retention)))

@@ -40,6 +40,7 @@ func TestLatenessReport(t *testing.T) {
 		}
 	}
 	t.Run("idle", func(t *testing.T) { measureIdle(t, slices.Max(intList(t, *latenessSizes))) })
+	t.Run("purge", func(t *testing.T) { measurePurge(t, slices.Max(intList(t, *latenessSizes))) })
 }
 
 func intList(t *testing.T, s string) []int {
@@ -185,6 +186,48 @@ func measureIdle(t *testing.T, n int) {
 	t.Logf("RESULT idle timers=%d inserted_in=%v loaded_in=%v cpu=%v over %v (%.2f%% of one core) heap_with_engine=%.1fMiB heap_before_engine=%.1fMiB rss=%s",
 		n, inserted.Round(time.Millisecond), loaded.Round(time.Millisecond), cpu.Round(time.Millisecond), wall.Round(time.Second),
 		100*cpu.Seconds()/wall.Seconds(), float64(after.HeapInuse)/(1<<20), float64(before.HeapInuse)/(1<<20), rss())
+}
+
+// measurePurge stores n fired timers (a run and a done record each), then
+// times what scans them: loading the schedule (all finished) and the
+// retention job deleting them all.
+func measurePurge(t *testing.T, n int) {
+	ctx := context.Background()
+	db := storetest.NewClients(t, 1)[0]
+	st := db.Timers()
+	from := time.Now().Add(-time.Hour)
+	ts := realTimers(n, n, from, from.Add(time.Minute))
+	for chunk := range slices.Chunk(ts, 1000) {
+		if _, err := st.InsertTimers(ctx, chunk, from); err != nil {
+			t.Fatal(err)
+		}
+		var recs []escalation.Attempt
+		for _, tm := range chunk {
+			recs = append(recs,
+				escalation.Attempt{Key: tm.Key, Slot: 0, Kind: escalation.AttemptRun, Owner: "x", At: tm.DueAt, Until: tm.DueAt.Add(30 * time.Second), Runs: 1, DueAt: tm.DueAt},
+				escalation.Attempt{Key: tm.Key, Slot: 1, Kind: escalation.AttemptDone, Outcome: escalation.TimerFired, Owner: "x", At: tm.DueAt, Runs: 1, DueAt: tm.DueAt, FiredAt: tm.DueAt})
+		}
+		if _, err := st.InsertAttempts(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := func() time.Time { return time.Now().Add(8 * 24 * time.Hour) }
+	e := escalation.NewEngine(st, func(context.Context, escalation.Timer) error { return nil }, escalation.EngineOptions{Now: later, Logger: testLogger(t)})
+	began := time.Now()
+	if n, err := e.Tick(ctx); err != nil || n != 0 {
+		t.Fatalf("Tick = %d, %v", n, err)
+	}
+	loaded := time.Since(began)
+	began = time.Now()
+	if err := e.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	purged := time.Since(began)
+	left, err := st.Timers(ctx, "")
+	if err != nil || len(left) != 0 {
+		t.Errorf("%d timers left, %v", len(left), err)
+	}
+	t.Logf("RESULT purge finished_timers=%d records=%d load_all_finished=%v purge=%v", n, 2*n, loaded.Round(time.Millisecond), purged.Round(time.Millisecond))
 }
 
 func cpuTime() time.Duration {

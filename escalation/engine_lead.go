@@ -239,6 +239,7 @@ func (e *Engine) load(ctx context.Context, now time.Time) (err error) {
 	e.evHint, e.evAt = max(e.evHint, seq), now
 	n := len(mem.byKey)
 	e.mu.Unlock()
+	e.loadOnce.Do(func() { close(e.loaded) })
 	e.signal()
 	e.log.Info("timers loaded", "pending", n, "stored", len(ts), "took", time.Since(start).Round(time.Millisecond))
 	return nil

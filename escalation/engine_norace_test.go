@@ -2,5 +2,8 @@
 
 package escalation_test
 
-// slow stretches the real-clock tests (see engine_race_test.go).
-const slow = 1
+// See engine_race_test.go.
+const (
+	slow        = 1
+	multiTimers = 1000
+)

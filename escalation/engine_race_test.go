@@ -2,6 +2,11 @@
 
 package escalation_test
 
-// slow stretches the real-clock tests under the race detector, which also
-// turns on FerretDB's debug build: store calls take several times longer.
-const slow = 5
+// The race detector also turns on FerretDB's debug build, under which a
+// store call takes several times longer (and a firing far more): the
+// real-clock tests wait longer and the multi-instance test fires fewer
+// timers.
+const (
+	slow        = 5
+	multiTimers = 300
+)

@@ -14,14 +14,15 @@ var ErrNoRecord = errors.New("escalation: no such record")
 //
 // Every write the engine relies on for correctness is an insert that fails
 // when its key is taken: that is the one operation that is atomic across
-// connections on both MongoDB and the embedded FerretDB, and the one write
-// whose cost does not grow with the collection on FerretDB (there an update
-// or delete by _id scans the whole table). Timers are written once and
-// never updated; what happened to them is a sequence of attempt records,
-// each inserted into a slot of its own (see engine.go). Reads by key are
-// cheap everywhere; the listing methods (Timers, Attempts, LastEvent,
-// LastLease) scan on FerretDB and are used at start-up, on takeover and by
-// the retention job.
+// connections on both MongoDB and the embedded FerretDB, and the only one
+// whose cost does not grow with the collection on FerretDB, where any read,
+// update or delete scans its table, even by _id. Timers are written once
+// and never updated; what happened to them is a sequence of attempt
+// records, each inserted into a slot of its own (see engine.go). The engine
+// reads by key only when an insert found its slot taken, and polls Event
+// and Lease by number on collections kept small; the listings (Timers,
+// Attempts, LastEvent, LastLease) are for start-up, takeover and rare
+// checks, and the purges for the retention job.
 type TimerStore interface {
 	// InsertTimers stores each timer whose key is absent and returns the
 	// keys it stored. A key that is taken (even by a concurrent call) is
@@ -59,9 +60,12 @@ type TimerStore interface {
 	// wrapping ErrNoRecord when there is none.
 	LastLease(ctx context.Context) (Lease, error)
 
-	// PurgeTimers deletes the timers due before before that are finished
-	// (their slots hold a done record), and their records.
-	PurgeTimers(ctx context.Context, before time.Time) (int64, error)
+	// PurgeTimers deletes the timers due in [from, to) (from zero: before
+	// to) and their records, except the timers of keep (pending ones) and
+	// their records, and returns how many timers it deleted. The caller
+	// keeps each span small enough for one delete: FerretDB's SQLite takes
+	// at most 32,766 parameters in a statement, one per document.
+	PurgeTimers(ctx context.Context, from, to time.Time, keep []string) (int64, error)
 	// PurgeLog deletes events and leases written before before, except the
 	// last of each, which numbering goes on from.
 	PurgeLog(ctx context.Context, before time.Time) (int64, error)

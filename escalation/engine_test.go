@@ -545,3 +545,56 @@ func TestRunRestartsAndHandsOver(t *testing.T) {
 	stop3()
 	<-run3
 }
+
+// TestPurge: after the retention period, finished timers go with their
+// records, a timer still pending (its engine was down all that time)
+// stays, and a purged key cannot be scheduled again.
+func TestPurge(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := newClock()
+	db := storetest.New(t)
+	fire := func(_ context.Context, tm escalation.Timer) error {
+		if tm.Incident == "INC-2026-000003" {
+			return errors.New("keeps failing")
+		}
+		return nil
+	}
+	e := newEngine(t, db, c, fire, escalation.EngineOptions{})
+	fired, cancelled, failing, later := timer(1, time.Minute), timer(2, time.Minute), timer(3, time.Minute), timer(4, 9*24*time.Hour)
+	if err := e.Schedule(ctx, []escalation.Timer{fired, cancelled, failing, later}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Cancel(ctx, []string{cancelled.Key}); err != nil {
+		t.Fatal(err)
+	}
+	c.Add(time.Minute)
+	tick(t, e, 1) // the failing one waits for its retry
+	c.Add(8 * 24 * time.Hour)
+	if err := e.Purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.Timers().Timers(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, tm := range stored {
+		keys = append(keys, tm.Key)
+	}
+	if !slices.Equal(keys, []string{failing.Key, later.Key}) {
+		t.Errorf("stored after purge: %v", keys)
+	}
+	if s := status(t, e, fired.Key); len(s.Records) != 0 {
+		t.Errorf("records of a purged timer: %+v", s.Records)
+	}
+	if s := status(t, e, failing.Key); s.State != escalation.TimerPending || s.Runs != 1 {
+		t.Errorf("the failing timer: %d runs, %s", s.Runs, s.State)
+	}
+	if err := e.Schedule(ctx, []escalation.Timer{fired}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Timers().Timer(ctx, fired.Key); !errors.Is(err, escalation.ErrNoRecord) {
+		t.Errorf("a purged key was scheduled again: %v", err)
+	}
+}

@@ -124,7 +124,7 @@ func (j *Jobs) Add(name, spec string, run func(ctx context.Context) error) error
 }
 
 // Run starts the cron and blocks until ctx ends, then waits for the runs
-// in progress (each bounded by its timeout) and returns nil.
+// in progress, whose context ends with ctx, and returns nil.
 func (j *Jobs) Run(ctx context.Context) error {
 	j.runMu.Lock()
 	j.run = ctx
@@ -144,7 +144,7 @@ func (j *Jobs) fromCron(jb *job) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if _, err := j.runClaimed(context.WithoutCancel(ctx), jb, lastActivation(jb.sched, j.o.Now())); err != nil {
+	if _, err := j.runClaimed(ctx, jb, lastActivation(jb.sched, j.o.Now())); err != nil && ctx.Err() == nil {
 		j.log.Error("periodic job", "job", jb.name, "err", err)
 	}
 }

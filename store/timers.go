@@ -32,12 +32,14 @@ const (
 // scheduled (timer_events) and the leader's leases (timer_leases). It
 // implements escalation.TimerStore.
 //
-// Every document is inserted once and never updated. On FerretDB an update
-// or a delete, even by _id, rewrites the row after scanning the whole table
-// (about half a second per document with 100,000 timers), while an insert
-// is checked by the unique _id index at constant cost and is atomic across
-// connections. So claims, results, events and leases are all inserts into a
-// slot named by their _id, and only the retention job deletes, in bulk.
+// Every document is inserted once and never updated. On FerretDB v1.24 a
+// query scans its table even when it names an _id (the SQL it pushes down
+// compares an expression the _id index does not cover), and an update or a
+// delete by _id does the same: about half a second with 100,000 timers.
+// An insert is checked by the unique _id index at constant cost, and is
+// atomic across connections. So claims, results, events and leases are all
+// inserts into a slot named by their _id, the engine keeps what it needs
+// to know in memory, and only the retention job deletes, in bulk.
 type Timers struct {
 	timers *mongo.Collection
 	claims *mongo.Collection
@@ -411,89 +413,36 @@ func leaseFromDoc(d *leaseDoc) escalation.Lease {
 	return escalation.Lease{Epoch: d.Epoch, Owner: d.Owner, At: d.At.UTC(), Until: d.Until.UTC()}
 }
 
-// PurgeTimers implements escalation.TimerStore. It reads the timers due
-// before before and the done records among their attempts, then deletes
-// the finished ones and their records in slices of due time, so that no
-// single delete names more documents than SQLite takes parameters.
-func (s *Timers) PurgeTimers(ctx context.Context, before time.Time) (int64, error) {
-	before = before.UTC()
-	old, err := s.dueTimes(ctx, s.timers, bson.D{{Key: "due_at", Value: bson.D{{Key: "$lt", Value: before}}}}, "_id")
+// PurgeTimers implements escalation.TimerStore: two deletes, each a scan
+// of its collection on FerretDB.
+func (s *Timers) PurgeTimers(ctx context.Context, from, to time.Time, keep []string) (int64, error) {
+	span := bson.D{{Key: "$lt", Value: to.UTC()}}
+	if !from.IsZero() {
+		span = append(span, bson.E{Key: "$gte", Value: from.UTC()})
+	}
+	if keep == nil {
+		keep = []string{} // $nin wants an array
+	}
+	// Timers first: records left without their timer (a crash in between)
+	// are never read, while a timer left without its records would count
+	// as pending and fire again.
+	res, err := s.timers.DeleteMany(ctx, bson.D{{Key: "due_at", Value: span}, {Key: "_id", Value: bson.D{{Key: "$nin", Value: keep}}}})
 	if err != nil {
-		return 0, fmt.Errorf("purge timers: %w", err)
+		return 0, fmt.Errorf("purge timers: %w", tooLarge(err))
 	}
-	done, err := s.dueTimes(ctx, s.claims, bson.D{
-		{Key: "due_at", Value: bson.D{{Key: "$lt", Value: before}}},
-		{Key: "kind", Value: string(escalation.AttemptDone)},
-	}, "key")
-	if err != nil {
-		return 0, fmt.Errorf("purge timers: %w", err)
+	if _, err := s.claims.DeleteMany(ctx, bson.D{{Key: "due_at", Value: span}, {Key: "key", Value: bson.D{{Key: "$nin", Value: keep}}}}); err != nil {
+		return res.DeletedCount, fmt.Errorf("purge timer attempts: %w", tooLarge(err))
 	}
-	// Timers without a done record are kept, and so are their records; a
-	// done record without its timer (purged before a crash ended the
-	// previous purge) is gone with its timer.
-	var keep []string
-	var times []time.Time
-	for key, due := range old {
-		if _, ok := done[key]; ok {
-			times = append(times, due)
-		} else {
-			keep = append(keep, key)
-		}
-	}
-	for key, due := range done {
-		if _, ok := old[key]; !ok {
-			times = append(times, due)
-		}
-	}
-	if len(times) == 0 {
-		return 0, nil
-	}
-	slices.SortFunc(times, time.Time.Compare)
-	// A timer has two or three records: a slice of this many timers stays
-	// well under SQLite's 32,766 parameters per statement.
-	const slice = 5000
-	var n int64
-	for i := 0; i < len(times); i += slice {
-		span := bson.D{}
-		if i > 0 {
-			span = append(span, bson.E{Key: "$gte", Value: times[i]})
-		}
-		if j := i + slice; j < len(times) {
-			span = append(span, bson.E{Key: "$lt", Value: times[j]})
-		} else {
-			span = append(span, bson.E{Key: "$lt", Value: before})
-		}
-		res, err := s.timers.DeleteMany(ctx, bson.D{{Key: "due_at", Value: span}, {Key: "_id", Value: bson.D{{Key: "$nin", Value: keep}}}})
-		if err != nil {
-			return n, fmt.Errorf("purge timers: %w", err)
-		}
-		n += res.DeletedCount
-		if _, err := s.claims.DeleteMany(ctx, bson.D{{Key: "due_at", Value: span}, {Key: "key", Value: bson.D{{Key: "$nin", Value: keep}}}}); err != nil {
-			return n, fmt.Errorf("purge timer attempts: %w", err)
-		}
-	}
-	return n, nil
+	return res.DeletedCount, nil
 }
 
-// dueTimes maps the value of field (a key) to due_at for the documents
-// matching filter.
-func (s *Timers) dueTimes(ctx context.Context, col *mongo.Collection, filter bson.D, field string) (map[string]time.Time, error) {
-	cur, err := col.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: field, Value: 1}, {Key: "due_at", Value: 1}}))
-	if err != nil {
-		return nil, err
+// tooLarge marks FerretDB's refusal to delete more documents in one
+// statement than SQLite takes parameters.
+func tooLarge(err error) error {
+	if strings.Contains(err.Error(), "too many SQL variables") {
+		return fmt.Errorf("%w: %v", escalation.ErrPurgeTooLarge, err)
 	}
-	defer cur.Close(ctx)
-	out := map[string]time.Time{}
-	for cur.Next(ctx) {
-		var d bson.M
-		if err := cur.Decode(&d); err != nil {
-			return nil, err
-		}
-		key, _ := d[field].(string)
-		due, _ := d["due_at"].(bson.DateTime)
-		out[key] = due.Time().UTC()
-	}
-	return out, cur.Err()
+	return err
 }
 
 // PurgeLog implements escalation.TimerStore.

@@ -216,18 +216,16 @@ func TestPurgeTimers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := storetest.New(t).Timers()
-	cut := t0.Add(time.Hour)
 	var ts []escalation.Timer
 	for i := range 12 {
-		ts = append(ts, testTimer(i, t0.Add(time.Duration(i)*10*time.Minute))) // 0..5 before the cut
+		ts = append(ts, testTimer(i, t0.Add(time.Duration(i)*10*time.Minute)))
 	}
 	if _, err := st.InsertTimers(ctx, ts, t0); err != nil {
 		t.Fatal(err)
 	}
 	var recs []escalation.Attempt
 	for i, tm := range ts {
-		run := escalation.Attempt{Key: tm.Key, Slot: 0, Kind: escalation.AttemptRun, Owner: "x", At: tm.DueAt, Until: tm.DueAt.Add(time.Minute), Runs: 1, DueAt: tm.DueAt}
-		recs = append(recs, run)
+		recs = append(recs, escalation.Attempt{Key: tm.Key, Slot: 0, Kind: escalation.AttemptRun, Owner: "x", At: tm.DueAt, Until: tm.DueAt.Add(time.Minute), Runs: 1, DueAt: tm.DueAt})
 		if i%3 != 2 { // 2, 5, 8, 11 stay pending
 			recs = append(recs, escalation.Attempt{Key: tm.Key, Slot: 1, Kind: escalation.AttemptDone, Outcome: escalation.TimerFired, Owner: "x", At: tm.DueAt, Runs: 1, DueAt: tm.DueAt})
 		}
@@ -235,24 +233,39 @@ func TestPurgeTimers(t *testing.T) {
 	if _, err := st.InsertAttempts(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
-	n, err := st.PurgeTimers(ctx, cut)
+	keys := func(is ...int) []string {
+		var out []string
+		for _, i := range is {
+			out = append(out, ts[i].Key)
+		}
+		return out
+	}
+	// Before the cut (0..5), except the pending 2 and 5.
+	n, err := st.PurgeTimers(ctx, time.Time{}, t0.Add(time.Hour), keys(2, 5))
 	if err != nil || n != 4 {
-		t.Fatalf("PurgeTimers = %d, %v; want 4 (0, 1, 3, 4)", n, err)
+		t.Fatalf("PurgeTimers = %d, %v; want 4", n, err)
 	}
 	left, err := st.Timers(ctx, "")
 	if err != nil || len(left) != 8 {
 		t.Fatalf("Timers after purge = %d, %v", len(left), err)
 	}
-	for _, tm := range left {
-		if tm.Key == ts[0].Key || tm.Key == ts[4].Key {
-			t.Errorf("finished timer %s survived", tm.Key)
-		}
-	}
 	rest, err := st.Attempts(ctx, nil)
 	if err != nil || len(rest) != len(recs)-8 {
 		t.Errorf("Attempts after purge = %d, %v; want %d", len(rest), err, len(recs)-8)
 	}
-	if n, err := st.PurgeTimers(ctx, cut); err != nil || n != 0 {
+	for _, r := range rest {
+		if r.Key == ts[0].Key || r.Key == ts[4].Key {
+			t.Errorf("a record of a purged timer survived: %+v", r)
+		}
+	}
+	// A span: 6, 7 and 8 (from is inclusive, to exclusive), nothing kept.
+	if n, err := st.PurgeTimers(ctx, ts[6].DueAt, ts[9].DueAt, nil); err != nil || n != 3 {
+		t.Errorf("PurgeTimers of a span = %d, %v; want 3", n, err)
+	}
+	if n, err := st.PurgeTimers(ctx, time.Time{}, t0.Add(time.Hour), keys(2, 5)); err != nil || n != 0 {
 		t.Errorf("PurgeTimers again = %d, %v", n, err)
+	}
+	if left, _ := st.Timers(ctx, ""); len(left) != 5 {
+		t.Errorf("%d timers left, want 5 (2, 5, 9, 10, 11)", len(left))
 	}
 }

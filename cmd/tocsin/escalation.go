@@ -17,11 +17,11 @@ import (
 // Periodic jobs. "@every" schedules are aligned across instances, so each
 // run is claimed once however many hubs run.
 const (
-	reconcileEvery = "@every 10m" // re-derive every open incident's timers: the recovery path
-	handoverEvery  = "@every 15m" // ask outgoing on-call people for handover notes
-	handoverAhead  = time.Hour    // how far ahead hand-offs are announced
-	coverageDaily  = "0 1 * * *"  // 09:00 in China: warn coordinators of coverage gaps
-	retentionEvery = "@every 1h"  // purge finished timers and job runs
+	reconcileEvery = "@every 10m"  // re-derive every open incident's timers: the recovery path
+	handoverEvery  = "@every 15m"  // ask outgoing on-call people for handover notes
+	handoverAhead  = time.Hour     // how far ahead hand-offs are announced
+	coverageDaily  = "0 1 * * *"   // 09:00 in China: warn coordinators of coverage gaps
+	retentionDaily = "17 19 * * *" // 03:17 in China: purge finished timers and job runs at a quiet hour
 )
 
 // escalationWorkers are the background parts of escalation: the escalator
@@ -50,9 +50,16 @@ func (w *escalationWorkers) Observer() incident.Observer {
 func (w *escalationWorkers) build(db *store.DB, svc *incident.Service, log *slog.Logger) error {
 	w.log = log
 	out := notify.NewOutbox(db.Outbox(), time.Now, log)
+	opts := escalation.EngineOptions{Logger: log, Now: time.Now}
+	if db.Embedded() {
+		// The data directory is locked to one process, so a fixed name is
+		// unique: after a crash the restarted hub takes over its own claims
+		// and lease at once instead of waiting for them to expire.
+		opts.Owner = "embedded"
+	}
 	w.eng = escalation.NewEngine(db.Timers(), func(ctx context.Context, t escalation.Timer) error {
 		return w.esc.Fire(ctx, t)
-	}, escalation.EngineOptions{Logger: log, Now: time.Now})
+	}, opts)
 	w.esc = escalation.NewEscalator(svc, db.Rosters(), w.eng, out, time.Now, log)
 	w.jobs = escalation.NewJobs(db.JobRuns(), escalation.JobsOptions{Logger: log, Now: time.Now})
 	esc := w.esc
@@ -65,7 +72,7 @@ func (w *escalationWorkers) build(db *store.DB, svc *incident.Service, log *slog
 		w.jobs.Add("coverage", coverageDaily, func(ctx context.Context) error {
 			return esc.CoverageWarnings(ctx, time.Now())
 		}),
-		w.jobs.Add("retention", retentionEvery, escalation.Retention(w.eng, w.jobs)),
+		w.jobs.Add("retention", retentionDaily, escalation.Retention(w.eng, w.jobs)),
 	)
 }
 
