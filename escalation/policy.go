@@ -162,8 +162,10 @@ func validatePolicy(e **incident.InvalidError, at string, p Policy) {
 	for i, s := range p.Steps {
 		f := fmt.Sprintf("%ssteps[%d].", at, i)
 		validateTarget(e, f+"target.", s.Target)
-		if d := s.Delay.Std(); d != 0 && (d < time.Minute || d > MaxDeadline) {
-			invalid(e, f+"delay", "a delay is 0 (the acknowledgement deadline) or from 1m to 366 days", "延迟须为 0（即确认时限）或 1 分钟到 366 天")
+		// Seconds are allowed on purpose: drills and tests run whole chains
+		// in seconds ("90s").
+		if d := s.Delay.Std(); d != 0 && (d < time.Second || d > MaxDeadline) {
+			invalid(e, f+"delay", "a delay is 0 (the acknowledgement deadline) or from 1s to 366 days", "延迟须为 0（即确认时限）或 1 秒到 366 天")
 		}
 		if s.Repeat < 0 || s.Repeat > MaxRepeat {
 			invalid(e, f+"repeat", fmt.Sprintf("repeat must be 0 to %d", MaxRepeat), fmt.Sprintf("重复次数须为 0 到 %d", MaxRepeat))
