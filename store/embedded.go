@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -21,6 +22,9 @@ type embeddedServer struct {
 
 // startEmbedded starts FerretDB on a free loopback port with its files in
 // dir. The server outlives ctx; stop ends it.
+// newServerMu serialises ferretdb.New (see startEmbedded).
+var newServerMu sync.Mutex
+
 func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (*embeddedServer, error) {
 	if dir == "" {
 		return nil, errors.New("the embedded server needs a data directory")
@@ -36,6 +40,9 @@ func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (*embedded
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	// ferretdb.New writes a package-level variable: servers started at the
+	// same time in one process (tests do) must take turns.
+	newServerMu.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:  "sqlite",
@@ -44,6 +51,7 @@ func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (*embedded
 		// FerretDB logs every error reply (duplicate keys included) at WARN.
 		Logger: slog.New(minLevel{slog.LevelError, log.Handler()}).With("component", "ferretdb"),
 	})
+	newServerMu.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("start embedded server in %s: %w", abs, err)
 	}

@@ -16,13 +16,15 @@ import (
 	"github.com/tocsin-hub/tocsin/incident"
 )
 
-// Incidents keeps incidents in the incidents collection and their yearly
-// number sequences in counters. It implements incident.Store.
+// Incidents keeps incidents in the incidents collection, their yearly
+// number sequences in counters and their lookup keys in incident_keys
+// (keys.go). It implements incident.Store.
 type Incidents struct {
 	col      *mongo.Collection
 	counters *mongo.Collection
 	embedded bool
 	log      *slog.Logger
+	batch    keyBatch // the key writes of concurrent inserts (keys.go)
 }
 
 var _ incident.Store = (*Incidents)(nil)
@@ -467,6 +469,39 @@ func (s *Incidents) List(ctx context.Context, f incident.ListFilter) (incident.P
 		page.Items[i] = incidentFromDoc(&docs[i])
 	}
 	return page, nil
+}
+
+// ListAll returns every incident matching f in one page, newest first:
+// f.Limit is ignored (and f.After honoured). Paging costs a scan per page on
+// the embedded store, where any list reads every incident, so the board
+// cache loads the open incidents with it at start-up in one scan.
+func (s *Incidents) ListAll(ctx context.Context, f incident.ListFilter) (incident.Page, error) {
+	filter, err := listFilter(f)
+	if err != nil {
+		return incident.Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}})
+	if f.Brief {
+		opts.SetProjection(bson.D{{Key: "description", Value: 0}, {Key: "timeline", Value: 0}})
+	}
+	cur, err := s.col.Find(ctx, filter, opts)
+	if err != nil {
+		return incident.Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	var page incident.Page
+	for cur.Next(ctx) {
+		var d incidentDoc
+		if err := cur.Decode(&d); err != nil {
+			_ = cur.Close(ctx)
+			return incident.Page{}, fmt.Errorf("list incidents: %w", err)
+		}
+		page.Items = append(page.Items, incidentFromDoc(&d))
+	}
+	if err := cur.Err(); err != nil {
+		_ = cur.Close(ctx)
+		return incident.Page{}, fmt.Errorf("list incidents: %w", err)
+	}
+	return page, cur.Close(ctx)
 }
 
 // pageSize is the number of incidents a page holds for a requested limit.

@@ -197,9 +197,7 @@ func (s *Incidents) dropStale(ctx context.Context, k incidentKey, oid bson.Objec
 	case !k.matches(d):
 		return nil, incident.ErrNotFound
 	}
-	if err := s.putKey(ctx, k, oid); err != nil {
-		return nil, err
-	}
+	s.heal(ctx, k, oid)
 	return d, nil
 }
 
@@ -287,10 +285,11 @@ func (s *Incidents) writeKeys(ctx context.Context, d, old *incidentDoc) {
 			docs = append(docs, keyDoc{ID: k.id(), Incident: d.ID})
 		}
 	}
-	// Usually none of them exists yet: one command, one commit. Otherwise
-	// (a key to take over, or one written already) key by key.
+	// Usually none of them exists yet: they join one InsertMany with the
+	// keys of concurrent writes (one command, one commit). Otherwise (a key
+	// to take over, or one written already) key by key.
 	if len(docs) > 0 {
-		if _, err := s.keys().InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		if err := s.insertKeys(ctx, docs); err != nil {
 			for _, k := range ks {
 				if err := s.putKey(ctx, k, d.ID); err != nil {
 					s.log.Warn("incident key not written; lookups will repair it", "incident", d.Number, "key", k.id(), "err", err)
@@ -305,7 +304,74 @@ func (s *Incidents) writeKeys(ctx context.Context, d, old *incidentDoc) {
 	}
 }
 
-// heal writes a key that a scan found missing; failures are only logged.
+// keyBatch gathers the key documents of concurrent incident writes into one
+// InsertMany (group commit): on the embedded store every write command is a
+// SQLite commit, and the single connection serves one at a time, so a key
+// document of its own would cost each report a second commit. The zero
+// value is ready to use.
+type keyBatch struct {
+	mu      sync.Mutex
+	queue   []*keyWrite // waiting for the next InsertMany
+	running bool        // a leader is writing a batch
+}
+
+// keyWrite is one writer's key documents and where its outcome goes.
+type keyWrite struct {
+	docs []any
+	done chan keyOutcome
+}
+
+// keyOutcome ends a writer's wait: the error of the InsertMany that held
+// its documents, or lead: the documents are still queued and the writer is
+// to write the next batch.
+type keyOutcome struct {
+	err  error
+	lead bool
+}
+
+// insertKeys inserts docs into incident_keys in one unordered InsertMany
+// with whatever other writers queued meanwhile. The first writer to arrive
+// writes a batch (its own documents and any queued before it started) and
+// hands over to the first writer queued during its InsertMany, so nobody
+// writes for others for long. An error (a duplicate among the batch, say)
+// is every writer's of the batch, who then check their keys one by one.
+func (s *Incidents) insertKeys(ctx context.Context, docs []any) error {
+	b := &s.batch
+	w := &keyWrite{docs: docs, done: make(chan keyOutcome, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, w)
+	if b.running {
+		b.mu.Unlock()
+		if out := <-w.done; !out.lead {
+			return out.err
+		}
+		b.mu.Lock()
+	}
+	b.running = true
+	batch := b.queue
+	b.queue = nil
+	b.mu.Unlock()
+
+	var all []any
+	for _, bw := range batch {
+		all = append(all, bw.docs...)
+	}
+	_, err := s.keys().InsertMany(ctx, all, options.InsertMany().SetOrdered(false))
+	for _, bw := range batch {
+		bw.done <- keyOutcome{err: err}
+	}
+
+	b.mu.Lock()
+	if len(b.queue) > 0 {
+		b.queue[0].done <- keyOutcome{lead: true} // running stays true: it leads now
+	} else {
+		b.running = false
+	}
+	b.mu.Unlock()
+	return (<-w.done).err
+}
+
+// heal writes a key found missing; failures are only logged.
 func (s *Incidents) heal(ctx context.Context, k incidentKey, oid bson.ObjectID) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), keyWriteTimeout)
 	defer cancel()

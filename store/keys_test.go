@@ -519,3 +519,42 @@ func TestKeysThroughAnotherClient(t *testing.T) {
 		t.Errorf("stale dedup key: %v, key %q", err, keyOf(t, db, "dedup/r:1"))
 	}
 }
+
+// The keys of concurrent inserts are written in shared batches; every
+// incident gets its own.
+func TestConcurrentInsertsGetTheirKeys(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.New(t)
+	st := db.Incidents()
+	const n = 60
+	incs := make([]*incident.Incident, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		incs[i] = newIncident(fmt.Sprintf("INC-2026-%06d", i+1), fmt.Sprint("burst ", i))
+		incs[i].IdempotencyKey = fmt.Sprint("u:", i)
+		if i%2 == 0 {
+			incs[i].DedupKey = fmt.Sprint("d:", i)
+		}
+		if i == n-1 { // one key to take over amid the batch
+			putKeyDoc(t, db, "number/"+incs[i].Number, bson.NewObjectID())
+		}
+		wg.Go(func() {
+			if err := st.Insert(ctx, incs[i]); err != nil {
+				t.Errorf("insert %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, inc := range incs {
+		keys := []string{"number/" + inc.Number, "idem/" + inc.IdempotencyKey}
+		if i%2 == 0 {
+			keys = append(keys, "dedup/"+inc.DedupKey)
+		}
+		for _, key := range keys {
+			if got := keyOf(t, db, key); got != inc.ID {
+				t.Errorf("key %s names %q, want %s", key, got, inc.ID)
+			}
+		}
+	}
+}

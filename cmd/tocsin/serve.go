@@ -95,7 +95,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	defer stopWatch()
 	wg.Go(func() { watchIncidents(watchCtx, db.Incidents(), hub, log) })
 	if board != nil {
-		wg.Go(func() { board.Run(watchCtx, incidents.List, log) })
+		// One page, one scan: the embedded store reads every incident for
+		// any list.
+		wg.Go(func() { board.Run(watchCtx, db.Incidents().ListAll, log) })
 	}
 	wg.Go(func() { backfillKeys(watchCtx, db.Incidents(), log) })
 	esc.start(watchCtx, &wg)
