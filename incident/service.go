@@ -297,6 +297,14 @@ func (s *Service) Transition(ctx context.Context, ref string, in TransitionInput
 	if err != nil {
 		return nil, err
 	}
+	return s.TransitionLoaded(ctx, inc, in, by)
+}
+
+// TransitionLoaded is Transition for an incident the caller has just read
+// (to check access, say), so it is not read twice. The version check still
+// guards against changes made since.
+func (s *Service) TransitionLoaded(ctx context.Context, inc *Incident, in TransitionInput, by Actor) (*Incident, error) {
+	var err error
 	if in.Version != inc.Version {
 		return nil, fmt.Errorf("%s is at version %d, not %d: %w", inc.Number, inc.Version, in.Version, ErrConflict)
 	}
@@ -361,6 +369,11 @@ func (s *Service) ChangeLevel(ctx context.Context, ref string, version int64, le
 	if err != nil {
 		return nil, err
 	}
+	return s.ChangeLevelLoaded(ctx, inc, version, level, reason, by)
+}
+
+// ChangeLevelLoaded is ChangeLevel for an incident the caller has just read.
+func (s *Service) ChangeLevelLoaded(ctx context.Context, inc *Incident, version int64, level Level, reason string, by Actor) (*Incident, error) {
 	if version != inc.Version {
 		return nil, fmt.Errorf("%s is at version %d, not %d: %w", inc.Number, inc.Version, version, ErrConflict)
 	}

@@ -203,7 +203,7 @@ func (s *Server) apiTransition(c *gin.Context) {
 		s.fail(c, access.ErrForbidden)
 		return
 	}
-	next, err := s.incidents.Transition(c.Request.Context(), inc.ID, req.input(), actor(principal(c)))
+	next, err := s.incidents.TransitionLoaded(c.Request.Context(), inc, req.input(), actor(principal(c)))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -226,7 +226,7 @@ func (s *Server) apiChangeLevel(c *gin.Context) {
 		s.fail(c, access.ErrForbidden)
 		return
 	}
-	next, err := s.incidents.ChangeLevel(c.Request.Context(), inc.ID, req.Version, incident.Level(req.Level), req.Reason, actor(principal(c)))
+	next, err := s.incidents.ChangeLevelLoaded(c.Request.Context(), inc, req.Version, incident.Level(req.Level), req.Reason, actor(principal(c)))
 	if err != nil {
 		s.fail(c, err)
 		return

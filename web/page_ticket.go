@@ -115,7 +115,7 @@ func (s *Server) ticketTransition(c *gin.Context) {
 		s.pageError(c, http.StatusForbidden, access.ErrForbidden)
 		return
 	}
-	if _, err := s.incidents.Transition(c.Request.Context(), inc.ID, req.input(), actor(p)); err != nil {
+	if _, err := s.incidents.TransitionLoaded(c.Request.Context(), inc, req.input(), actor(p)); err != nil {
 		s.ticketFailed(c, inc, st, err)
 		return
 	}
@@ -141,7 +141,7 @@ func (s *Server) ticketLevel(c *gin.Context) {
 		s.pageError(c, http.StatusForbidden, access.ErrForbidden)
 		return
 	}
-	if _, err := s.incidents.ChangeLevel(c.Request.Context(), inc.ID, req.Version, incident.Level(req.Level), req.Reason, actor(p)); err != nil {
+	if _, err := s.incidents.ChangeLevelLoaded(c.Request.Context(), inc, req.Version, incident.Level(req.Level), req.Reason, actor(p)); err != nil {
 		s.ticketFailed(c, inc, st, err)
 		return
 	}
