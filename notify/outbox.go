@@ -2,84 +2,10 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 )
-
-// Kind says why a message is sent.
-type Kind string
-
-// The kinds of message.
-const (
-	KindPage     Kind = "page"     // a step of an incident's acknowledgement chain
-	KindDeadline Kind = "deadline" // a stage deadline of an incident was missed
-	KindHandover Kind = "handover" // an outgoing on-call person is asked for a handover note
-	KindCoverage Kind = "coverage" // a critical duty has nobody on call ahead
-)
-
-// Channel is how a message reaches its recipient. The values are those of
-// escalation.ContactKind (slack, email, wecom, ...), plus ChannelLog.
-type Channel string
-
-// ChannelLog is for a recipient with no channel Tocsin can deliver to: the
-// message is only logged (and listed), so a coordinator can act on it.
-const ChannelLog Channel = "log"
-
-// Status is where a message is in its delivery.
-type Status string
-
-// StatusPending is the state of an enqueued message. The delivery worker,
-// when it lands, moves messages on (sending, sent, failed, dead).
-const StatusPending Status = "pending"
-
-// Message is one notification to one person.
-type Message struct {
-	// Key identifies the event the message is about for this recipient
-	// (an incident, step, repeat and person, for example). It is unique in
-	// the outbox: enqueueing a key twice sends one message.
-	Key       string
-	Kind      Kind
-	Incident  string // incident number; "" for roster messages
-	Recipient string // person id
-	Channel   Channel
-	Subject   string
-	Body      string
-	CreatedAt time.Time
-	Status    Status
-}
-
-// Limits on a message.
-const (
-	MaxKey     = 512
-	MaxSubject = 500
-	MaxBody    = 20000
-)
-
-// ErrInvalid is returned (wrapped) for a message that cannot be enqueued.
-var ErrInvalid = errors.New("invalid message")
-
-func (m Message) validate() error {
-	var problems []string
-	if m.Key == "" || len(m.Key) > MaxKey {
-		problems = append(problems, fmt.Sprintf("key must be 1 to %d bytes", MaxKey))
-	}
-	if m.Kind == "" {
-		problems = append(problems, "kind is required")
-	}
-	if m.Recipient == "" {
-		problems = append(problems, "recipient is required")
-	}
-	if len(m.Subject) > MaxSubject || len(m.Body) > MaxBody {
-		problems = append(problems, "subject or body too long")
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%w %q: %s", ErrInvalid, m.Key, strings.Join(problems, "; "))
-	}
-	return nil
-}
 
 // Store keeps the outbox. The one implementation is store.Outbox.
 type Store interface {
