@@ -49,6 +49,9 @@ type DB struct {
 	owned bool
 	// server is the embedded server, nil against MongoDB.
 	server *embeddedServer
+	// dir is the embedded server's data directory ("" against MongoDB),
+	// where each database is the SQLite file <name>.sqlite.
+	dir string
 }
 
 // Open connects to the database described by o, starting the embedded server
@@ -69,7 +72,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
-		db.server, db.embedded = srv, true
+		db.server, db.embedded, db.dir = srv, true, srv.dir
 		// FerretDB's conditional updates are atomic only through a single
 		// connection, whose messages it serves in order (see doc.go).
 		opts.ApplyURI(srv.uri).SetMaxPoolSize(1)
@@ -99,7 +102,7 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 // created; call EnsureIndexes. Tests use it to give each test a database of
 // its own while sharing one server and one connection pool.
 func (db *DB) WithDatabase(name string) *DB {
-	return &DB{client: db.client, db: db.client.Database(name), log: db.log, embedded: db.embedded}
+	return &DB{client: db.client, db: db.client.Database(name), log: db.log, embedded: db.embedded, dir: db.dir}
 }
 
 // Close disconnects and, when Open started the embedded server, stops it and

@@ -16,6 +16,7 @@ import (
 // embeddedServer is FerretDB running in this process on SQLite files.
 type embeddedServer struct {
 	uri    string // mongodb://127.0.0.1:port/
+	dir    string // absolute data directory
 	cancel context.CancelFunc
 	done   chan struct{} // closed when Run has returned
 }
@@ -57,7 +58,7 @@ func startEmbedded(ctx context.Context, dir string, log *slog.Logger) (*embedded
 	}
 	// Run must not end with the start-up context: it serves until stop.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &embeddedServer{uri: f.MongoDBURI(), cancel: cancel, done: make(chan struct{})}
+	s := &embeddedServer{uri: f.MongoDBURI(), dir: abs, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
 		if err := f.Run(runCtx); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -75,18 +76,46 @@ func plain(name, field string) mongo.IndexModel {
 	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetName(name)}
 }
 
-// EnsureIndexes creates the indexes of every collection. It is idempotent,
-// and Open calls it.
+// EnsureIndexes creates the indexes of every collection, and on the
+// embedded store the SQLite indexes that make lookups by _id fast (see
+// indexIDs): collections of other packages must be created before it runs
+// to get theirs. It is idempotent, and Open calls it.
 func (db *DB) EnsureIndexes(ctx context.Context) error {
 	all := indexes()
-	for _, col := range []string{colIncidents, colUsers, colSessions, colTokens, colOverrides, colHandovers, colOutbox,
-		colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns} {
+	for _, col := range collections {
+		if err := db.ensureCollection(ctx, col); err != nil {
+			return err
+		}
 		if err := CreateIndexes(ctx, db.db.Collection(col), all[col]...); err != nil {
 			return err
 		}
 	}
+	return db.indexIDs(ctx)
+}
+
+// collections are every collection the store keeps. EnsureIndexes creates
+// them all at start, so that each has its indexes (on the embedded store
+// also the one for _id) before its first document.
+var collections = []string{colIncidents, colIncidentKeys, colCounters, colUsers, colSessions, colTokens,
+	colPeople, colTeams, colDepartments, colOverrides, colHandovers, colPolicies, colOutbox,
+	colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns}
+
+// ensureCollection creates col unless it exists.
+func (db *DB) ensureCollection(ctx context.Context, col string) error {
+	err := db.db.CreateCollection(ctx, col)
+	var ce mongo.CommandError
+	if errors.As(err, &ce) && ce.Code == codeNamespaceExists {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create collection %s: %w", col, err)
+	}
 	return nil
 }
+
+// codeNamespaceExists is the server's error code for a collection created
+// twice.
+const codeNamespaceExists = 48
 
 // CreateIndexes creates the indexes on col, one command each; indexes that
 // exist already with the same name and keys are left alone. Packages that
