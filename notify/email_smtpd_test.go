@@ -22,13 +22,13 @@ import (
 // (EHLO, STARTTLS with a test certificate, AUTH PLAIN, MAIL, RCPT, DATA,
 // RSET, NOOP, QUIT), recording every command and every message accepted.
 type smtpServer struct {
-	ln      net.Listener
-	addr    string
-	tls     *tls.Config // the server's certificate
-	roots   *x509.CertPool
+	ln       net.Listener
+	addr     string
+	tls      *tls.Config // the server's certificate
+	roots    *x509.CertPool
 	offerTLS bool   // announce STARTTLS
-	user    string // AUTH PLAIN credentials; "" offers no AUTH
-	pass    string
+	user     string // AUTH PLAIN credentials; "" offers no AUTH
+	pass     string
 
 	mu        sync.Mutex
 	rcptReply string // answer to RCPT instead of 250
