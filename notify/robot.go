@@ -13,6 +13,10 @@ import (
 // robotButton is the label of the link to the incident in robot messages.
 const robotButton = "Open in Tocsin 在 Tocsin 中查看"
 
+// robotSignature ends every DingTalk and Feishu message, so that a robot
+// whose security setting is a custom keyword can use "Tocsin".
+const robotSignature = "— Tocsin"
+
 // robotMessage is what a robot is asked to show.
 type robotMessage struct {
 	Subject string

@@ -48,13 +48,14 @@ func (dingtalk) request(e *Endpoint, m robotMessage, now time.Time) (string, []b
 	}
 	title := oneLine(m.Subject)
 	text := "### " + markdownEscaper.Replace(title) + "\n\n"
+	foot := "\n\n" + robotSignature
 	var body map[string]any
 	switch {
 	case m.Mention != "":
-		foot := "\n\n@" + m.Mention
 		if m.Link != "" {
-			foot = "\n\n[" + robotButton + "](" + m.Link + ")" + foot
+			foot = "\n\n[" + robotButton + "](" + m.Link + ")"
 		}
+		foot += "\n\n@" + m.Mention
 		text += fitMarkdown(markdownLines(m.Body, "\n\n"), DingTalkMaxText-len(text)-len(foot)) + foot
 		at := map[string]any{"atUserIds": []string{m.Mention}}
 		if mobile.MatchString(m.Mention) {
@@ -62,12 +63,12 @@ func (dingtalk) request(e *Endpoint, m robotMessage, now time.Time) (string, []b
 		}
 		body = map[string]any{"msgtype": "markdown", "markdown": map[string]any{"title": title, "text": text}, "at": at}
 	case m.Link != "":
-		text += fitMarkdown(markdownLines(m.Body, "\n\n"), DingTalkMaxText-len(text))
+		text += fitMarkdown(markdownLines(m.Body, "\n\n"), DingTalkMaxText-len(text)-len(foot)) + foot
 		body = map[string]any{"msgtype": "actionCard", "actionCard": map[string]any{
 			"title": title, "text": text, "btnOrientation": "0", "singleTitle": robotButton, "singleURL": m.Link,
 		}}
 	default:
-		text += fitMarkdown(markdownLines(m.Body, "\n\n"), DingTalkMaxText-len(text))
+		text += fitMarkdown(markdownLines(m.Body, "\n\n"), DingTalkMaxText-len(text)-len(foot)) + foot
 		body = map[string]any{"msgtype": "markdown", "markdown": map[string]any{"title": title, "text": text}}
 	}
 	data, err := json.Marshal(body)

@@ -99,6 +99,7 @@ func feishuBody(e *Endpoint, m robotMessage, text string, now time.Time) ([]byte
 	if m.Link != "" {
 		lines = append(lines, []feishuElement{{Tag: "a", Text: robotButton, Href: m.Link}})
 	}
+	lines = append(lines, []feishuElement{{Tag: "text", Text: robotSignature}})
 	req.Content.Post = map[string]feishuPost{"zh_cn": {Title: oneLine(m.Subject), Content: lines}}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -246,7 +246,8 @@ func TestDingTalkRobot(t *testing.T) {
 	text, _ := field(v, "actionCard", "text").(string)
 	if field(v, "msgtype") != "actionCard" || field(v, "actionCard", "singleURL") != baseURL+"/incidents/INC-2026-000042" ||
 		field(v, "actionCard", "singleTitle") != "Open in Tocsin 在 Tocsin 中查看" ||
-		!strings.HasPrefix(text, "### INC-2026-000042 \\[Special 特殊事件\\]") || !strings.Contains(text, `\*bold\*`) {
+		!strings.HasPrefix(text, "### INC-2026-000042 \\[Special 特殊事件\\]") || !strings.Contains(text, `\*bold\*`) ||
+		!strings.HasSuffix(text, "\n\n— Tocsin") {
 		t.Errorf("actionCard: %s", got.body)
 	}
 
@@ -294,7 +295,7 @@ func TestFeishuRobot(t *testing.T) {
 	// People's text is a plain text element, as written; the link is an a element.
 	body, _ := json.Marshal(lines)
 	if !strings.Contains(string(body), `{"tag":"text","text":"Title 标题: *bold* [link](https://evil.example) \u003cfont color=\"warning\"\u003ex\u003c/font\u003e"}`) ||
-		!strings.Contains(string(body), `{"href":"`+baseURL+`/incidents/INC-2026-000042","tag":"a","text":"Open in Tocsin 在 Tocsin 中查看"}`) {
+		!strings.Contains(string(body), `{"href":"`+baseURL+`/incidents/INC-2026-000042","tag":"a","text":"Open in Tocsin 在 Tocsin 中查看"}],[{"tag":"text","text":"— Tocsin"}]]`) {
 		t.Errorf("lines: %s", body)
 	}
 
