@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -197,4 +198,43 @@ func TestParseRoutesMore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseRoutes: any input is either refused with problems or gives
+// routes whose rules name only configured destinations; nothing panics.
+func FuzzParseRoutes(f *testing.F) {
+	for _, name := range []string{"routes_good.yaml", "routes_bad.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "channels", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("destinations: {a: b}\nroutes: [x]\n"))
+	f.Add([]byte("destinations:\n  - &a {name: x, kind: webhook, url: 'http://h', secret_env: S}\n  - *a\n"))
+	getenv := func(k string) string {
+		if k == "S" || strings.HasPrefix(k, "TEST_") {
+			return "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k&access_token=t"
+		}
+		return ""
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := notify.ParseRoutes("fuzz.yaml", data, getenv)
+		if err != nil {
+			var re *notify.RoutesError
+			if !errors.As(err, &re) || len(re.Problems) == 0 {
+				t.Fatalf("error without problems: %v", err)
+			}
+			return
+		}
+		inc := &incident.Incident{Level: incident.Special, Category: incident.DataSecurity,
+			Assignees: []incident.Assignee{{Kind: "team", Name: "network"}}}
+		for _, ch := range notify.Changes() {
+			for _, e := range r.Select(inc, ch) {
+				if got, ok := r.Endpoint(e.Name); !ok || got != e {
+					t.Fatalf("selected %q, which is not configured", e.Name)
+				}
+			}
+		}
+	})
 }
