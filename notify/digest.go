@@ -131,7 +131,7 @@ const maxOverdueListed = 50
 // the day of now. An incident is overdue when its timeline records a
 // missed deadline after it entered its current stage.
 func BuildDigest(open []*incident.Incident, failures int, capped bool, now time.Time) DigestReport {
-	r := DigestReport{Day: formatDay(now.UTC()), Counts: map[incident.Level]map[incident.Stage]int{},
+	r := DigestReport{Day: now.UTC().Format("2006-01-02"), Counts: map[incident.Level]map[incident.Stage]int{},
 		Failures: failures, Capped: capped}
 	for _, inc := range open {
 		if !inc.Stage.Open() {

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/tocsin-hub/tocsin/incident"
@@ -355,6 +354,3 @@ func cutBytes(s string, n int) string {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.NewReplacer("\r", " ", "\n", " ").Replace(s)), " ")
 }
-
-// formatDay is how digests name a day.
-func formatDay(t time.Time) string { return t.Format("2006-01-02") }

@@ -149,8 +149,10 @@ func (s *RobotSender) resolve(ctx context.Context, m Message) (*Endpoint, string
 	return e, strings.TrimSpace(id), nil
 }
 
-// mobile matches a mention that is a phone number rather than a user id.
-var mobile = regexp.MustCompile(`^\+?[0-9][0-9 -]{5,19}$`)
+// mobile matches a mention that is a phone number rather than a user id:
+// with its country code (+86 138 0000 1111), or an 11-digit mainland
+// mobile. Other all-digit values are user ids, which DingTalk's often are.
+var mobile = regexp.MustCompile(`^(\+[0-9][0-9 -]{6,19}|1[3-9][0-9]{9})$`)
 
 // markdownEscaper makes people's text (a title, a note) literal in the
 // robots' Markdown, so a title cannot turn into a link or a heading.

@@ -68,6 +68,7 @@ var people = roster{
 	"lina":     {notify.ChannelWeCom: "LiNa", notify.ChannelDingTalk: "manager4220", notify.ChannelFeishu: "ou_7d8a6e6df7621556ce0d21922b676706"},
 	"zhangwei": {notify.ChannelWeCom: "13800001111", notify.ChannelDingTalk: "+86-13800001111"},
 	"nochat":   {notify.ChannelEmail: "nochat@example.com"},
+	"wangfang": {notify.ChannelDingTalk: "0240413235780"}, // an all-digit DingTalk user id, not a mobile
 }
 
 // robots is one robot of each platform behind one receiver each, the
@@ -266,6 +267,12 @@ func TestDingTalkRobot(t *testing.T) {
 	}
 	if mobiles, _ := field(decode(t, r.dingtalk.last(t).body), "at", "atMobiles").([]any); len(mobiles) != 1 || mobiles[0] != "+86-13800001111" {
 		t.Errorf("page by mobile: %s", r.dingtalk.last(t).body)
+	}
+	if _, err := s.Send(ctx, pageTo(notify.ChannelDingTalk, "wangfang")); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := field(decode(t, r.dingtalk.last(t).body), "at", "atUserIds").([]any); len(ids) != 1 || ids[0] != "0240413235780" {
+		t.Errorf("page to a numeric user id: %s", r.dingtalk.last(t).body)
 	}
 }
 
