@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/tocsin-hub/tocsin/notify"
 )
 
 // Config is every setting of the hub, read once at start from flags and the
@@ -26,6 +28,15 @@ type Config struct {
 	LogLevel       slog.Level
 	LogFormat      string // text or json
 	Demo           bool   // load the demo data set into an empty database
+
+	// Notification channels other than Slack (channels.go).
+	NotifyFile   string         // YAML file of destinations and the routes choosing them; empty: no broadcasts
+	Routes       *notify.Routes // read from NotifyFile at start, its secrets from the environment
+	SMTPAddr     string         // host:port of the SMTP server; empty: no e-mail
+	SMTPUser     string         // AUTH PLAIN user; empty: no authentication
+	SMTPPassword string         // secret
+	SMTPFrom     string         // sender of e-mail
+	SMTPNoTLS    bool           // TOCSIN_SMTP_STARTTLS=off: no STARTTLS, for a local relay
 }
 
 // Embedded reports whether the hub runs its own in-process database.
@@ -88,6 +99,20 @@ var settings = []setting{
 			c.Demo = b
 			return nil
 		}},
+
+	// Notification channels other than Slack (channels.go).
+	{env: "TOCSIN_NOTIFY_FILE", flag: "notify-file", usage: "YAML file of notification destinations (e-mail lists, webhooks, WeCom/DingTalk/Feishu robots) and the routes choosing them; empty: no broadcasts",
+		parse: func(c *Config, v string) error { c.NotifyFile = v; return nil }},
+	{env: "TOCSIN_SMTP_ADDR", flag: "smtp-addr", usage: "SMTP server for e-mail, host:port; empty: no e-mail",
+		parse: func(c *Config, v string) error { c.SMTPAddr = v; return validSMTPAddr(v) }},
+	{env: "TOCSIN_SMTP_USER", flag: "smtp-user", usage: "SMTP user (AUTH PLAIN); empty: no authentication",
+		parse: func(c *Config, v string) error { c.SMTPUser = v; return nil }},
+	{env: "TOCSIN_SMTP_PASSWORD", usage: "SMTP password",
+		parse: func(c *Config, v string) error { c.SMTPPassword = v; return nil }},
+	{env: "TOCSIN_SMTP_FROM", flag: "smtp-from", usage: `sender of e-mail, e.g. "Tocsin <tocsin@example.com>"`,
+		parse: func(c *Config, v string) error { c.SMTPFrom = v; return validSMTPFrom(v) }},
+	{env: "TOCSIN_SMTP_STARTTLS", flag: "smtp-starttls", def: "required", usage: "required, or off for a relay that does not offer STARTTLS",
+		parse: parseStartTLS},
 }
 
 // flagValue collects a setting's flag; set records that it was given.
@@ -139,6 +164,7 @@ func configFlags(fs *flag.FlagSet) func(getenv func(string) string) (Config, err
 		if c.Embedded() && strings.TrimSpace(c.DataDir) == "" {
 			errs = append(errs, "TOCSIN_DATA_DIR: a data directory is required when TOCSIN_MONGO_URI is empty")
 		}
+		errs = append(errs, c.loadChannels(getenv)...)
 		if len(errs) > 0 {
 			return c, fmt.Errorf("invalid configuration:\n  %s", strings.Join(errs, "\n  "))
 		}
@@ -292,6 +318,15 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_level", c.LogLevel.String()),
 		slog.String("log_format", c.LogFormat),
 		slog.Bool("demo", c.Demo),
+
+		// Notification channels other than Slack.
+		slog.String("notify_file", c.NotifyFile),
+		slog.Int("notify_destinations", len(c.Routes.Endpoints())),
+		slog.String("smtp_addr", c.SMTPAddr),
+		slog.String("smtp_user", c.SMTPUser),
+		slog.String("smtp_password", maskSecret("TOCSIN_SMTP_PASSWORD", c.SMTPPassword)),
+		slog.String("smtp_from", c.SMTPFrom),
+		slog.String("smtp_starttls", startTLSSetting(c.SMTPNoTLS)),
 	)
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/notify"
 	"github.com/tocsin-hub/tocsin/store"
 	"github.com/tocsin-hub/tocsin/web"
 )
@@ -57,6 +58,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		return fmt.Errorf("escalation: %w", err)
 	}
 	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
+	// E-mail, webhooks and robots: the outbox worker delivers with
+	// chans.senders and the Announcer enqueues through chans.planners.
+	chans, err := buildChannels(cfg, log, channelDeps{incidents: incidents, accounts: accounts, rosters: db.Rosters(),
+		out: notify.NewOutbox(db.Outbox(), time.Now, log)})
+	if err != nil {
+		return fmt.Errorf("notification channels: %w", err)
+	}
+	if err := chans.addJobs(esc.jobs); err != nil {
+		return fmt.Errorf("notification channels: %w", err)
+	}
+	log.Info("notification channels", "channels", chans)
 
 	created, pw, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
