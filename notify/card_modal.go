@@ -159,7 +159,9 @@ func ConfirmModal(inc *incident.Incident, lang string) slack.ModalViewRequest {
 }
 
 // ConfirmMetadata is the private_metadata of inc's confirm modal.
-func ConfirmMetadata(inc *incident.Incident) string { return fmt.Sprintf("%s@%d", inc.Number, inc.Version) }
+func ConfirmMetadata(inc *incident.Incident) string {
+	return fmt.Sprintf("%s@%d", inc.Number, inc.Version)
+}
 
 // ParseConfirmMetadata reads what ConfirmMetadata wrote.
 func ParseConfirmMetadata(s string) (number string, version int64, ok bool) {
