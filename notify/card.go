@@ -33,13 +33,9 @@ type SlackView struct {
 // options are the chat.postMessage and chat.update options that send v.
 func (v SlackView) options() []slack.MsgOption {
 	opts := []slack.MsgOption{slack.MsgOptionText(v.Text, false), slack.MsgOptionBlocks(v.Blocks...)}
-	if len(v.Attachments) > 0 {
-		opts = append(opts, slack.MsgOptionAttachments(v.Attachments...))
-	} else {
-		// chat.update keeps attachments it is not told to replace.
-		opts = append(opts, slack.MsgOptionAttachments())
-	}
-	return opts
+	// An empty, non-nil list is sent as "no attachments": chat.update
+	// keeps the ones it is not told to replace.
+	return append(opts, slack.MsgOptionAttachments(append([]slack.Attachment{}, v.Attachments...)...))
 }
 
 // CardInput is what a card is drawn from.
