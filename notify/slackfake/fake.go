@@ -28,7 +28,7 @@ import (
 type Call struct {
 	Method string     // e.g. "chat.postMessage"
 	Form   url.Values // its parameters
-	Body   []byte     // the raw body of a response_url post
+	Body   []byte     // the raw body of a JSON call or a response_url post
 }
 
 // Fault is an answer to give instead of the normal one.
@@ -157,12 +157,13 @@ func (s *Server) Members(channel string) []string {
 
 func (s *Server) handler(method string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
+		form, body, err := params(r)
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		s.mu.Lock()
-		s.calls = append(s.calls, Call{Method: method, Form: r.PostForm})
+		s.calls = append(s.calls, Call{Method: method, Form: form, Body: body})
 		var fault *Fault
 		if q := s.faults[method]; len(q) > 0 {
 			fault, s.faults[method] = &q[0], q[1:]
@@ -189,8 +190,37 @@ func (s *Server) handler(method string) http.HandlerFunc {
 				return
 			}
 		}
-		answer(w, s.answer(method, r.PostForm))
+		answer(w, s.answer(method, form))
 	}
+}
+
+// params reads a call's parameters: a form, or a JSON object (views.open)
+// whose values that are not strings are kept as JSON text.
+func params(r *http.Request) (url.Values, []byte, error) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		if err := r.ParseForm(); err != nil {
+			return nil, nil, err
+		}
+		return r.PostForm, nil, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return nil, nil, err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, nil, err
+	}
+	form := url.Values{}
+	for k, v := range obj {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			form.Set(k, s)
+		} else {
+			form.Set(k, string(v))
+		}
+	}
+	return form, body, nil
 }
 
 func answer(w http.ResponseWriter, v any) {
