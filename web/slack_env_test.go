@@ -247,7 +247,7 @@ func (e *slackEnv) press(slackID, action, number string) map[string]any {
 		"type": "block_actions", "user": map[string]any{"id": slackID}, "trigger_id": trigger(),
 		"response_url": e.fake.ResponseURL("button"), "channel": map[string]any{"id": centerChannel},
 		"container": map[string]any{"type": "message", "channel_id": centerChannel},
-		"actions": []map[string]any{{"type": "button", "block_id": "tocsin_card_actions", "action_id": action, "value": number}},
+		"actions":   []map[string]any{{"type": "button", "block_id": "tocsin_card_actions", "action_id": action, "value": number}},
 	}
 }
 
