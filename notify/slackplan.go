@@ -20,9 +20,9 @@ type SlackDirectory interface {
 	// username, or a roster person id. "" and no error when the person has
 	// none.
 	SlackID(ctx context.Context, person string) (string, error)
-	// TeamSlackIDs returns the Slack user ids of a roster team's members
-	// that have one; none for an unknown team.
-	TeamSlackIDs(ctx context.Context, team string) ([]string, error)
+	// TeamMembers returns the person ids of the members of a roster team
+	// (by id or name); none for an unknown team.
+	TeamMembers(ctx context.Context, team string) ([]string, error)
 }
 
 // SlackPlanner is the Planner of everything an incident shows in Slack:
@@ -169,12 +169,13 @@ func (p *SlackPlanner) invites(ctx context.Context, inc *incident.Incident) ([]M
 			id, err := p.dir.SlackID(ctx, a.Name)
 			add(a.Name, id, err)
 		case "team", "":
-			ids, err := p.dir.TeamSlackIDs(ctx, a.Name)
+			members, err := p.dir.TeamMembers(ctx, a.Name)
 			if err != nil {
 				add(a.Name, "", err)
 			}
-			for _, id := range ids {
-				add(a.Name, id, nil)
+			for _, person := range members {
+				id, err := p.dir.SlackID(ctx, person)
+				add(person, id, err)
 			}
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // directory is a SlackDirectory over fixed people and teams.
 type directory struct {
 	people map[string]string   // person → Slack id
-	teams  map[string][]string // team → Slack ids
+	teams  map[string][]string // team → person ids
 	fail   string              // a person whose lookup fails
 }
 
@@ -29,13 +29,13 @@ func (d directory) SlackID(_ context.Context, person string) (string, error) {
 	return d.people[person], nil
 }
 
-func (d directory) TeamSlackIDs(_ context.Context, team string) ([]string, error) {
+func (d directory) TeamMembers(_ context.Context, team string) ([]string, error) {
 	return d.teams[team], nil
 }
 
 var dir = directory{
-	people: map[string]string{"u-li": "U0LI", "li.na": "U0LI", "chen": "U0CHEN", "u-rep": "U0REP"},
-	teams:  map[string][]string{"Network operations": {"U0NET1", "U0LI", "U0NET2"}},
+	people: map[string]string{"u-li": "U0LI", "li.na": "U0LI", "chen": "U0CHEN", "u-rep": "U0REP", "net1": "U0NET1", "net2": "U0NET2"},
+	teams:  map[string][]string{"Network operations": {"net1", "li.na", "zhao", "net2"}},
 }
 
 // refMap is what the outbox worker records of sent messages: key → Ref.

@@ -37,6 +37,13 @@ type slackDeps struct {
 //   - the planner, to register with the Announcer (notify.Announcer.Add),
 //     before any incident change is made;
 //   - the app, to give web.Deps.Slack.
+//
+// The Slack app needs the bot scopes chat:write, commands, users:read and
+// users:read.email (to match people by e-mail), im:write and im:history
+// (pages), groups:write and groups:history (incident channels are
+// private), channels:history (to find a post whose outcome was lost);
+// the slash command /incident at <base URL>/slack/commands and
+// interactivity at <base URL>/slack/interactions.
 func buildSlack(cfg Config, d slackDeps) (*notify.SlackSender, *notify.SlackPlanner, *web.SlackApp, error) {
 	if !cfg.Slack() {
 		return nil, nil, nil, nil
@@ -119,9 +126,9 @@ func (d *slackDirectory) SlackID(ctx context.Context, person string) (string, er
 	return "", nil
 }
 
-// TeamSlackIDs returns the Slack ids of the members of the roster team
-// with id or name team.
-func (d *slackDirectory) TeamSlackIDs(ctx context.Context, team string) ([]string, error) {
+// TeamMembers returns the members of the roster team with id or name
+// team.
+func (d *slackDirectory) TeamMembers(ctx context.Context, team string) ([]string, error) {
 	if d.rosters == nil {
 		return nil, nil
 	}
@@ -129,23 +136,12 @@ func (d *slackDirectory) TeamSlackIDs(ctx context.Context, team string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	var members []string
 	for _, t := range teams {
 		if t.ID == team || strings.EqualFold(t.Name, team) {
-			members = t.Members
-			break
+			return t.Members, nil
 		}
 	}
-	var ids []string
-	var errs []error
-	for _, m := range members {
-		id, err := d.SlackID(ctx, m)
-		errs = append(errs, err)
-		if id != "" {
-			ids = append(ids, id)
-		}
-	}
-	return ids, errors.Join(errs...)
+	return nil, nil
 }
 
 func slackContact(p escalation.Person) string {

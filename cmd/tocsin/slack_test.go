@@ -167,9 +167,20 @@ func TestSlackWiring(t *testing.T) {
 		}
 	}
 	for _, team := range []string{"netops", "network OPERATIONS"} {
-		if got, err := d.TeamSlackIDs(ctx, team); err != nil || strings.Join(got, ",") != "U0LINA,U0CHEN" {
-			t.Errorf("TeamSlackIDs(%s) = %q, %v", team, got, err)
+		if got, err := d.TeamMembers(ctx, team); err != nil || strings.Join(got, ",") != "li.na,chen,zhao" {
+			t.Errorf("TeamMembers(%s) = %q, %v", team, got, err)
 		}
+	}
+	// A special incident dispatched to the team invites those on Slack.
+	special := &incident.Incident{Number: "INC-2026-000009", Title: "x", Level: incident.Special,
+		Assignees: []incident.Assignee{{Kind: "team", Name: "Network operations"}}}
+	msgs, err := planner.OpenChannel(ctx, special)
+	var invited []string
+	for _, m := range msgs[1:] {
+		invited = append(invited, m.Recipient+"="+m.Address)
+	}
+	if err != nil || strings.Join(invited, ",") != "li.na=U0LINA,chen=U0CHEN" {
+		t.Errorf("invites %q, %v", invited, err)
 	}
 
 	res, err := incidents.Report(ctx, incident.ReportInput{Title: "Phishing wave", Description: "to finance", Source: "web"},
