@@ -68,7 +68,7 @@ type slackEnv struct {
 	sent map[string]string // outbox key → Ref of what was delivered
 }
 
-func newSlackEnv(t *testing.T) *slackEnv {
+func newSlackEnv(t testing.TB) *slackEnv {
 	t.Helper()
 	db := storetest.New(t)
 	logs := &lockedBuffer{}
@@ -150,7 +150,7 @@ func (e *slackEnv) deliver(t *testing.T) []string {
 }
 
 // slackUser creates an account linked to a Slack id ("" for none).
-func (e *slackEnv) slackUser(t *testing.T, username, slackID, email, lang string, roles ...access.Role) *access.User {
+func (e *slackEnv) slackUser(t testing.TB, username, slackID, email, lang string, roles ...access.Role) *access.User {
 	t.Helper()
 	u, err := e.access.CreateUser(context.Background(), access.NewUser{Username: username,
 		Name: strings.ToUpper(username[:1]) + username[1:], Email: email, SlackID: slackID,
@@ -174,7 +174,7 @@ func sign(body []byte, secret string, ts time.Time) http.Header {
 
 // post sends a form body to path with headers; it returns the status and
 // the body.
-func (e *slackEnv) post(t *testing.T, path string, body []byte, h http.Header) (int, []byte) {
+func (e *slackEnv) post(t testing.TB, path string, body []byte, h http.Header) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, bytes.NewReader(body))
 	if err != nil {
@@ -205,7 +205,7 @@ func trigger() string {
 
 // command sends a signed /incident as slackID and returns the status and
 // the answer.
-func (e *slackEnv) command(t *testing.T, slackID, text string) (int, map[string]any) {
+func (e *slackEnv) command(t testing.TB, slackID, text string) (int, map[string]any) {
 	t.Helper()
 	body := []byte(url.Values{
 		"command": {"/incident"}, "text": {text}, "user_id": {slackID}, "user_name": {"someone"},
@@ -224,7 +224,7 @@ func (e *slackEnv) command(t *testing.T, slackID, text string) (int, map[string]
 
 // interact sends a signed interaction payload and returns the status and
 // the answer (nil when empty).
-func (e *slackEnv) interact(t *testing.T, payload map[string]any) (int, map[string]any) {
+func (e *slackEnv) interact(t testing.TB, payload map[string]any) (int, map[string]any) {
 	t.Helper()
 	raw, err := json.Marshal(payload)
 	if err != nil {
@@ -284,7 +284,7 @@ func (e *slackEnv) waitResponse(t *testing.T, n int) string {
 	return e.responses()[n-1]
 }
 
-func (e *slackEnv) incidentCount(t *testing.T) int {
+func (e *slackEnv) incidentCount(t testing.TB) int {
 	t.Helper()
 	page, err := e.incidents.List(context.Background(), incident.ListFilter{Limit: 500})
 	if err != nil {
