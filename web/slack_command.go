@@ -78,6 +78,10 @@ func (s *Server) slackCommand(c *gin.Context) {
 			c.JSON(http.StatusOK, ephemeral(refusedText(lang)))
 			return
 		}
+		if !s.responseURLAllowed(cmd.ResponseURL) { // nowhere to answer later: answer now
+			c.JSON(http.StatusOK, s.slackOnCall(ctx, lang, team))
+			return
+		}
 		s.respondLater(cmd.ResponseURL, func(ctx context.Context) *slack.WebhookMessage {
 			return s.slackOnCall(ctx, lang, team)
 		})

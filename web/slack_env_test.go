@@ -99,7 +99,7 @@ func newSlackEnv(t testing.TB) *slackEnv {
 		},
 	}
 	s, err := web.New(web.Config{BaseURL: baseURL, Logger: log}, web.Deps{Incidents: inc, Access: acc, Hub: hub,
-		Ready: db.Ping, Slack: app})
+		Ready: db.Ping, Rosters: db.Rosters(), Slack: app})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/notify"
 	"github.com/tocsin-hub/tocsin/notify/slackfake"
@@ -405,11 +406,54 @@ func TestSlackSubcommands(t *testing.T) {
 	if status != http.StatusOK || ans != nil {
 		t.Errorf("oncall answers at once, empty: %d %v", status, ans)
 	}
-	if reply := env.waitResponse(t, 1); !strings.Contains(reply, "未启用值班名册") {
-		t.Errorf("oncall without a roster: %q", reply)
+	if reply := env.waitResponse(t, 1); !strings.Contains(reply, "名册中没有该团队") {
+		t.Errorf("oncall with an empty roster: %q", reply)
 	}
 	_, ans = env.command(t, "U0CHEN", "status page is down for everyone")
 	if text, _ := ans["text"].(string); !strings.Contains(text, "已报告") {
 		t.Errorf("a report starting with a subcommand word: %v", ans)
+	}
+}
+
+// TestSlackOnCall: /incident oncall answers from the roster, through
+// response_url: every team with a rotation, or the one asked for, with
+// the people's Slack handles.
+func TestSlackOnCall(t *testing.T) {
+	t.Parallel()
+	env := newSlackEnv(t)
+	env.slackUser(t, "chen", "U0CHEN", "", "en", access.Responder)
+	env.slackUser(t, "wang", "U0WANG", "", "en")
+	r := env.db.Rosters()
+	ctx := context.Background()
+	for _, p := range []escalation.Person{
+		{ID: "li.na", Name: "Li <Na>", Contacts: []escalation.Contact{{Kind: escalation.ContactSlack, Value: "U0LI"}}},
+		{ID: "zhao", Name: "Zhao"},
+	} {
+		if err := r.SavePerson(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rot := &escalation.Rotation{Participants: []string{"li.na"}, Interval: escalation.Daily, HandoffTime: "09:00",
+		TimeZone: "Asia/Shanghai", Start: time.Now().Add(-7 * 24 * time.Hour)}
+	for _, tm := range []escalation.Team{
+		{ID: "assessment", Name: "Assessment group", Kind: escalation.AssessmentGroup, Members: []string{"li.na"}, Critical: true, Rotation: rot},
+		{ID: "netops", Name: "Network operations", Kind: escalation.SupportTeam, Members: []string{"zhao"}},
+	} {
+		if err := r.SaveTeam(ctx, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.command(t, "U0CHEN", "oncall")
+	reply := env.waitResponse(t, 1)
+	if !strings.Contains(reply, "*Assessment group*: Li &lt;Na&gt; (<@U0LI>) · until ") || strings.Contains(reply, "Network") {
+		t.Errorf("oncall: %q", reply)
+	}
+	env.command(t, "U0CHEN", "值班 netops")
+	if reply := env.waitResponse(t, 2); reply != "*Network operations*: nobody on call" {
+		t.Errorf("oncall netops: %q", reply)
+	}
+	_, ans := env.command(t, "U0WANG", "oncall")
+	if text, _ := ans["text"].(string); !strings.Contains(text, "role") {
+		t.Errorf("a reporter asking who is on call: %v", ans)
 	}
 }
