@@ -9,10 +9,10 @@ import (
 	"github.com/tocsin-hub/tocsin/incident"
 )
 
-// Slack's limits on what a message or view may hold (PLATFORM.md).
+// Slack's limits on what a message or view may hold (PLATFORM.md). Block
+// counts need no guard: a card has four blocks, a modal seven, whatever
+// the incident holds (Slack takes 50 and 100); texts are clipped.
 const (
-	maxSlackBlocks     = 50   // blocks in one message
-	maxSlackModalBlock = 100  // blocks in one view
 	maxSlackText       = 3000 // characters of a section's or context's text
 	maxSlackField      = 2000 // characters of one section field
 	maxSlackButton     = 75   // characters of a button's or option's text
