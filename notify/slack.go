@@ -393,17 +393,33 @@ func (s *SlackSender) dm(ctx context.Context, user string) (string, error) {
 	return ch.ID, nil
 }
 
+// postDirect posts a message for one person into their direct
+// conversation, or into the channel its Address names (a digest to a
+// team's channel, say).
 func (s *SlackSender) postDirect(ctx context.Context, m Message) (string, error) {
-	user, err := s.slackUser(ctx, m)
-	if err != nil {
-		return "", err
-	}
-	ch, err := s.dm(ctx, user)
+	ch, err := s.directChannel(ctx, m)
 	if err != nil {
 		return "", err
 	}
 	return s.post(ctx, ch, m, RenderDirect(m, s.baseURL).options()...)
 }
+
+// directChannel is where a message for a person goes: the channel its
+// Address names, else the direct conversation with its Slack user.
+func (s *SlackSender) directChannel(ctx context.Context, m Message) (string, error) {
+	if isChannelID(m.Address) {
+		return m.Address, nil
+	}
+	user, err := s.slackUser(ctx, m)
+	if err != nil {
+		return "", err
+	}
+	return s.dm(ctx, user)
+}
+
+// isChannelID reports whether id names a channel (public C…, private
+// G…) rather than a user (U…, W…).
+func isChannelID(id string) bool { return strings.HasPrefix(id, "C") || strings.HasPrefix(id, "G") }
 
 // Delivered looks for m's key in the metadata of the posts made since m
 // was created, in the conversation m went to. A card edit and an invite
@@ -434,10 +450,7 @@ func (s *SlackSender) Delivered(ctx context.Context, m Message) (string, bool, e
 	case KindBroadcast:
 		ch = m.Address
 	default:
-		var user string
-		if user, err = s.slackUser(ctx, m); err == nil {
-			ch, err = s.dm(ctx, user)
-		}
+		ch, err = s.directChannel(ctx, m)
 	}
 	if err != nil {
 		return "", false, classify(err)

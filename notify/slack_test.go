@@ -371,6 +371,10 @@ func TestSlackSenderPage(t *testing.T) {
 	if ref := e.send(t, page); !strings.HasPrefix(ref, "D0DIRECT:") {
 		t.Errorf("an explicit address: ref %q", ref)
 	}
+	digest := notify.Message{Key: "digest/1", Kind: notify.KindDigest, Channel: notify.ChannelSlack, Address: "C0LEAD", Subject: "Weekly 每周"}
+	if ref := e.send(t, digest); !strings.HasPrefix(ref, "C0LEAD:") || len(e.fake.Calls("conversations.open")) != 2 {
+		t.Errorf("a message addressed to a channel: ref %q, opens %d", ref, len(e.fake.Calls("conversations.open")))
+	}
 }
 
 func TestSlackSenderDestination(t *testing.T) {
