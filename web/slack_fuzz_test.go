@@ -53,7 +53,10 @@ func FuzzSlackInteraction(f *testing.F) {
 		f.Add(string(b))
 	}
 	f.Add(`{"type":"block_actions","actions":[{"block_id":1}]}`)
+	f.Add(`{"type":"view_submission","user":{"id":"U0CHEN"},"view":{"callback_id":"tocsin_report"}}`)
+	f.Add(`{"type":"view_submission","user":{"id":"U0CHEN"},"view":{"callback_id":"tocsin_confirm_modal","private_metadata":"INC-2026-000001@1"}}`)
 	f.Add(`not json`)
+	env.client.Timeout = 5 * time.Second // a hang is a failure, with its input
 	f.Fuzz(func(t *testing.T, payload string) {
 		body := []byte(url.Values{"payload": {payload}}.Encode())
 		status, _ := env.post(t, "/slack/interactions", body, sign(body, signingSecret, time.Now()))

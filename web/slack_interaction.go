@@ -123,8 +123,12 @@ func (s *Server) slackTell(ic slack.InteractionCallback, text string) {
 	})
 }
 
-// value is what the person entered in a modal's input block.
+// value is what the person entered in a modal's input block (nothing for
+// a submission without state).
 func value(ic slack.InteractionCallback, block string) slack.BlockAction {
+	if ic.View.State == nil {
+		return slack.BlockAction{}
+	}
 	return ic.View.State.Values[block][block]
 }
 
