@@ -35,11 +35,8 @@ func (s *Server) slackInteraction(c *gin.Context) {
 	case slack.InteractionTypeBlockActions:
 		if err != nil {
 			s.slackTell(ic, refusal)
-		} else if len(ic.ActionCallback.BlockActions) > 0 {
+		} else if len(ic.ActionCallback.BlockActions) > 0 && ic.ActionCallback.BlockActions[0] != nil {
 			s.slackAction(c, ic, *ic.ActionCallback.BlockActions[0], p, lang)
-			if c.Writer.Written() {
-				return
-			}
 		}
 		c.Status(http.StatusOK)
 	case slack.InteractionTypeViewSubmission:
