@@ -26,6 +26,7 @@ type User struct {
 	Username     string // unique, lower case
 	Name         string // display name
 	Email        string
+	SlackID      string // linked Slack user (U… or W…): what they do in Slack is done as this account
 	Roles        []Role
 	Lang         string
 	PasswordHash string
@@ -60,9 +61,14 @@ type Token struct {
 
 // Store keeps accounts, sessions and tokens.
 type Store interface {
-	CreateUser(ctx context.Context, u *User) error // sets u.ID; ErrExists for a taken username
+	CreateUser(ctx context.Context, u *User) error // sets u.ID; ErrExists for a taken username or Slack id
 	UserByID(ctx context.Context, id string) (*User, error)
 	UserByUsername(ctx context.Context, username string) (*User, error)
+	// UserBySlackID finds the account linked to a Slack user id.
+	UserBySlackID(ctx context.Context, slackID string) (*User, error)
+	// UserByEmail finds the one account with an e-mail address, compared
+	// without regard to case; ErrNotFound when none or several have it.
+	UserByEmail(ctx context.Context, email string) (*User, error)
 	ListUsers(ctx context.Context) ([]*User, error)
 	CountUsers(ctx context.Context) (int64, error)
 

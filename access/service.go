@@ -37,13 +37,22 @@ func NewService(st Store, now func() time.Time, cost int) *Service {
 	return &Service{store: st, now: now, cost: cost, dummy: dummy}
 }
 
-var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
+var (
+	usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
+	// slackIDRE is a Slack user id: U… in a workspace, W… across an
+	// Enterprise Grid.
+	slackIDRE = regexp.MustCompile(`^[UW][A-Z0-9]{2,31}$`)
+)
+
+// ValidSlackID reports whether id looks like a Slack user id (U… or W…).
+func ValidSlackID(id string) bool { return slackIDRE.MatchString(id) }
 
 // NewUser is an account to create.
 type NewUser struct {
 	Username string
 	Name     string
 	Email    string
+	SlackID  string // optional: the Slack user id to link
 	Password string
 	Roles    []Role
 	Lang     string
@@ -62,6 +71,10 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 		return nil, fmt.Errorf("password must be at least %d characters: %w", MinPassword, ErrInvalid)
 	case len(nu.Password) > 72:
 		return nil, fmt.Errorf("password must be at most 72 bytes: %w", ErrInvalid)
+	}
+	nu.SlackID = strings.TrimSpace(nu.SlackID)
+	if nu.SlackID != "" && !ValidSlackID(nu.SlackID) {
+		return nil, fmt.Errorf("slack id %q: want a Slack user id such as U024BE7LH (profile → ⋮ → Copy member ID): %w", nu.SlackID, ErrInvalid)
 	}
 	roles := []Role{Reporter}
 	for _, r := range nu.Roles {
@@ -83,7 +96,7 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 		nu.Lang = "" // follow the browser
 	}
 	u := &User{Username: nu.Username, Name: strings.TrimSpace(nu.Name), Email: strings.TrimSpace(nu.Email),
-		Roles: roles, Lang: nu.Lang, PasswordHash: string(hash), CreatedAt: s.now().UTC()}
+		SlackID: nu.SlackID, Roles: roles, Lang: nu.Lang, PasswordHash: string(hash), CreatedAt: s.now().UTC()}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, fmt.Errorf("create user %s: %w", u.Username, err)
 	}
@@ -219,6 +232,26 @@ func (s *Service) User(ctx context.Context, id string) (*User, error) {
 // UserByUsername finds an account by its username.
 func (s *Service) UserByUsername(ctx context.Context, username string) (*User, error) {
 	return s.store.UserByUsername(ctx, strings.ToLower(username))
+}
+
+// UserBySlackID finds the account linked to a Slack user id, or returns
+// ErrNotFound.
+func (s *Service) UserBySlackID(ctx context.Context, slackID string) (*User, error) {
+	if !ValidSlackID(slackID) {
+		return nil, fmt.Errorf("slack user %q: %w", slackID, ErrNotFound)
+	}
+	return s.store.UserBySlackID(ctx, slackID)
+}
+
+// UserByEmail finds the one account with email (any case), or returns
+// ErrNotFound, also when several accounts share it: an address that does
+// not name one person must not pick one.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) {
+	email = strings.TrimSpace(email)
+	if email == "" || !strings.Contains(email, "@") {
+		return nil, fmt.Errorf("e-mail %q: %w", email, ErrNotFound)
+	}
+	return s.store.UserByEmail(ctx, email)
 }
 
 // Tokens lists API tokens (never their secrets).

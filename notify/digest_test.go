@@ -116,7 +116,7 @@ func TestDigestOnTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(pending) != 2 {
-		t.Fatalf("%d digests enqueued, want one per reader: %v", len(pending), keys(pending))
+		t.Fatalf("%d digests enqueued, want one per reader: %v", len(pending), msgKeys(pending))
 	}
 	for _, m := range pending {
 		if m.Kind != notify.KindDigest || m.Channel != notify.ChannelEmail || !strings.HasPrefix(m.Key, "digest/2026-03-21/u-") {

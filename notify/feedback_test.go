@@ -56,7 +56,7 @@ func TestFeedbackPlanner(t *testing.T) {
 		{"u-deleted", notify.ChannelLog, "", []string{"Report received"}},
 	} {
 		t.Run(tc.reporter, func(t *testing.T) {
-			inc := reported("INC-2026-000042", incident.Serious)
+			inc := reportedInc("INC-2026-000042", incident.Serious)
 			inc.Reporter.ID = tc.reporter
 			msgs, err := p.Plan(ctx, incident.Event{Kind: incident.EventReported, Incident: inc})
 			if err != nil || len(msgs) != 1 {
@@ -75,7 +75,7 @@ func TestFeedbackPlanner(t *testing.T) {
 			// Planned again (a retry, a reconciliation): the same key.
 			again, _ := p.Plan(ctx, incident.Event{Kind: notify.EventReconcile, Incident: inc})
 			if len(again) != 1 || again[0].Key != m.Key {
-				t.Errorf("planned again: %v", keys(again))
+				t.Errorf("planned again: %v", msgKeys(again))
 			}
 		})
 	}
@@ -89,13 +89,13 @@ func TestFeedbackOutcome(t *testing.T) {
 	book := contactBook{m: map[string]notify.Contact{"u-en": {Email: "a@example.com", Lang: "en"}, "u-zh": {Email: "b@example.com", Lang: "zh"}}}
 	p := notify.NewFeedbackPlanner(book, baseURL, slog.New(slog.DiscardHandler))
 
-	base := reported("INC-2026-000050", incident.Serious)
-	inReview := changed(base, incident.Entry{Kind: incident.EntryStage, From: "handle", To: "review"}, func(i *incident.Incident) { i.Stage = incident.Review })
-	closed := changed(inReview, incident.Entry{Kind: incident.EntryStage, From: "review", To: "closed"}, func(i *incident.Incident) {
+	base := reportedInc("INC-2026-000050", incident.Serious)
+	inReview := changedInc(base, incident.Entry{Kind: incident.EntryStage, From: "handle", To: "review"}, func(i *incident.Incident) { i.Stage = incident.Review })
+	closed := changedInc(inReview, incident.Entry{Kind: incident.EntryStage, From: "review", To: "closed"}, func(i *incident.Incident) {
 		i.Stage = incident.Closed
 		i.Review.Summary = "Phishing mail removed from 42 mailboxes; two passwords reset."
 	})
-	rejected := changed(base, incident.Entry{Kind: incident.EntryStage, From: "receive", To: "rejected"}, func(i *incident.Incident) {
+	rejected := changedInc(base, incident.Entry{Kind: incident.EntryStage, From: "receive", To: "rejected"}, func(i *incident.Incident) {
 		i.Stage = incident.Rejected
 		i.Rejection = incident.Rejection{Reason: incident.FalsePositive, Note: "Scheduled vulnerability scan."}
 	})
@@ -121,7 +121,7 @@ func TestFeedbackOutcome(t *testing.T) {
 			for _, kind := range []incident.EventKind{incident.EventStage, notify.EventReconcile, incident.EventStage} {
 				msgs, err := p.Plan(ctx, incident.Event{Kind: kind, Incident: inc})
 				if err != nil || len(msgs) != 1 || msgs[0].Key != tc.key {
-					t.Fatalf("%s: %v, %v; want key %s", kind, keys(msgs), err, tc.key)
+					t.Fatalf("%s: %v, %v; want key %s", kind, msgKeys(msgs), err, tc.key)
 				}
 				for _, s := range tc.want {
 					if !strings.Contains(msgs[0].Subject+"\n"+msgs[0].Body, s) {
@@ -132,20 +132,20 @@ func TestFeedbackOutcome(t *testing.T) {
 		})
 	}
 	// Other stage changes tell the reporter nothing.
-	for _, inc := range []*incident.Incident{inReview, changed(inReview, incident.Entry{Kind: incident.EntryAck}, nil)} {
+	for _, inc := range []*incident.Incident{inReview, changedInc(inReview, incident.Entry{Kind: incident.EntryAck}, nil)} {
 		if msgs, _ := p.Plan(ctx, incident.Event{Kind: notify.EventReconcile, Incident: inc}); len(msgs) != 0 {
-			t.Errorf("feedback on %s: %v", inc.Timeline[len(inc.Timeline)-1].Kind, keys(msgs))
+			t.Errorf("feedback on %s: %v", inc.Timeline[len(inc.Timeline)-1].Kind, msgKeys(msgs))
 		}
 	}
 	// Incidents the system made have nobody to tell.
 	sys := base.Clone()
 	sys.Reporter = incident.System
 	if msgs, _ := p.Plan(ctx, incident.Event{Kind: incident.EventReported, Incident: sys}); len(msgs) != 0 {
-		t.Errorf("feedback to the system: %v", keys(msgs))
+		t.Errorf("feedback to the system: %v", msgKeys(msgs))
 	}
 	// A lookup that fails is an error (the Announcer logs it; Reconcile repairs).
 	broken := notify.NewFeedbackPlanner(contactBook{broken: true}, baseURL, slog.New(slog.DiscardHandler))
 	if msgs, err := broken.Plan(ctx, incident.Event{Kind: incident.EventReported, Incident: base}); err == nil || len(msgs) != 0 {
-		t.Errorf("a failed lookup: %v, %v", keys(msgs), err)
+		t.Errorf("a failed lookup: %v, %v", msgKeys(msgs), err)
 	}
 }

@@ -11,10 +11,8 @@ import (
 	"github.com/tocsin-hub/tocsin/notify"
 )
 
-const baseURL = "https://tocsin.example.com"
-
 // reported is a new incident as the service stores it.
-func reported(number string, level incident.Level) *incident.Incident {
+func reportedInc(number string, level incident.Level) *incident.Incident {
 	at := time.Date(2026, 3, 21, 1, 30, 0, 0, time.UTC)
 	return &incident.Incident{
 		ID: "id-" + number, Number: number, Version: 1, Title: "Ransom note on file server <FS-01>",
@@ -25,7 +23,7 @@ func reported(number string, level incident.Level) *incident.Incident {
 }
 
 // changed returns inc after one more change recorded by entry.
-func changed(inc *incident.Incident, e incident.Entry, edit func(*incident.Incident)) *incident.Incident {
+func changedInc(inc *incident.Incident, e incident.Entry, edit func(*incident.Incident)) *incident.Incident {
 	next := inc.Clone()
 	next.Version++
 	next.Timeline = append(next.Timeline, e)
@@ -35,7 +33,7 @@ func changed(inc *incident.Incident, e incident.Entry, edit func(*incident.Incid
 	return next
 }
 
-func keys(msgs []notify.Message) []string {
+func msgKeys(msgs []notify.Message) []string {
 	var out []string
 	for _, m := range msgs {
 		out = append(out, m.Key)
@@ -47,7 +45,7 @@ func TestBroadcastPlanner(t *testing.T) {
 	ctx := context.Background()
 	p := notify.NewBroadcastPlanner(loadGood(t), baseURL)
 
-	inc := reported("INC-2026-000042", incident.Special)
+	inc := reportedInc("INC-2026-000042", incident.Special)
 	msgs, err := p.Plan(ctx, incident.Event{Kind: incident.EventReported, Incident: inc})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +55,7 @@ func TestBroadcastPlanner(t *testing.T) {
 		"INC-2026-000042/broadcast/siem/reported/v1",
 		"INC-2026-000042/broadcast/soc-mail/reported/v1",
 	}
-	if got := keys(msgs); !slices.Equal(got, want) {
+	if got := msgKeys(msgs); !slices.Equal(got, want) {
 		t.Fatalf("keys %v, want %v", got, want)
 	}
 	for _, m := range msgs {
@@ -84,15 +82,15 @@ func TestBroadcastPlanner(t *testing.T) {
 	// gives the same keys.
 	again, _ := p.Plan(ctx, incident.Event{Kind: incident.EventReported, Incident: inc})
 	replay, _ := p.Plan(ctx, incident.Event{Kind: notify.EventReconcile, Incident: inc})
-	if !slices.Equal(keys(again), want) || !slices.Equal(keys(replay), want) {
-		t.Errorf("planned twice: %v; reconciled: %v; want %v", keys(again), keys(replay), want)
+	if !slices.Equal(msgKeys(again), want) || !slices.Equal(msgKeys(replay), want) {
+		t.Errorf("planned twice: %v; reconciled: %v; want %v", msgKeys(again), msgKeys(replay), want)
 	}
 
 	// A level change: a new version, its own keys; soc-mail wants it.
-	lowered := changed(inc, incident.Entry{Kind: incident.EntryLevel, From: "special", To: "serious", Reason: "internal scan"},
+	lowered := changedInc(inc, incident.Entry{Kind: incident.EntryLevel, From: "special", To: "serious", Reason: "internal scan"},
 		func(i *incident.Incident) { i.Level = incident.Serious })
 	msgs, _ = p.Plan(ctx, incident.Event{Kind: incident.EventLevel, Incident: lowered})
-	if got := keys(msgs); !slices.Equal(got, []string{"INC-2026-000042/broadcast/siem/level/v2", "INC-2026-000042/broadcast/soc-mail/level/v2"}) {
+	if got := msgKeys(msgs); !slices.Equal(got, []string{"INC-2026-000042/broadcast/siem/level/v2", "INC-2026-000042/broadcast/soc-mail/level/v2"}) {
 		t.Errorf("level change keys %v", got)
 	}
 	if b := msgs[0].Body; !strings.Contains(b, "from Special to Serious. Reason: internal scan") || !strings.Contains(b, "级别由特殊事件调整为严重事件") {
@@ -100,21 +98,21 @@ func TestBroadcastPlanner(t *testing.T) {
 	}
 
 	// An acknowledgement is broadcast nowhere.
-	acked := changed(lowered, incident.Entry{Kind: incident.EntryAck}, nil)
+	acked := changedInc(lowered, incident.Entry{Kind: incident.EntryAck}, nil)
 	if msgs, _ := p.Plan(ctx, incident.Event{Kind: incident.EventAck, Incident: acked}); len(msgs) != 0 {
-		t.Errorf("ack broadcast: %v", keys(msgs))
+		t.Errorf("ack broadcast: %v", msgKeys(msgs))
 	}
 	if msgs, _ := p.Plan(ctx, incident.Event{Kind: notify.EventReconcile, Incident: acked}); len(msgs) != 0 {
-		t.Errorf("ack replayed: %v", keys(msgs))
+		t.Errorf("ack replayed: %v", msgKeys(msgs))
 	}
 
 	// Dispatch to the network team reaches its robot; a rejection is "closed".
-	dispatched := changed(lowered, incident.Entry{Kind: incident.EntryStage, From: "plan", To: "dispatch"}, func(i *incident.Incident) {
+	dispatched := changedInc(lowered, incident.Entry{Kind: incident.EntryStage, From: "plan", To: "dispatch"}, func(i *incident.Incident) {
 		i.Stage = incident.Dispatch
 		i.Assignees = []incident.Assignee{{Kind: "team", Name: "Network team"}}
 	})
 	msgs, _ = p.Plan(ctx, incident.Event{Kind: incident.EventStage, Incident: dispatched})
-	if got := keys(msgs); !slices.Equal(got, []string{"INC-2026-000042/broadcast/netops-wecom/stage/v3", "INC-2026-000042/broadcast/siem/stage/v3"}) {
+	if got := msgKeys(msgs); !slices.Equal(got, []string{"INC-2026-000042/broadcast/netops-wecom/stage/v3", "INC-2026-000042/broadcast/siem/stage/v3"}) {
 		t.Errorf("dispatch keys %v", got)
 	}
 	if b := msgs[0].Body; !strings.Contains(b, "moved from Plan to Dispatch") || !strings.Contains(b, "进入“资源调配”阶段") {
@@ -125,16 +123,16 @@ func TestBroadcastPlanner(t *testing.T) {
 func TestBroadcastDrillAndRejection(t *testing.T) {
 	ctx := context.Background()
 	p := notify.NewBroadcastPlanner(loadGood(t), baseURL)
-	inc := reported("INC-2026-000043", incident.Ordinary)
+	inc := reportedInc("INC-2026-000043", incident.Ordinary)
 	inc.Drill = true
-	rejected := changed(inc, incident.Entry{Kind: incident.EntryStage, From: "receive", To: "rejected"}, func(i *incident.Incident) {
+	rejected := changedInc(inc, incident.Entry{Kind: incident.EntryStage, From: "receive", To: "rejected"}, func(i *incident.Incident) {
 		i.Stage = incident.Rejected
 		i.Rejection = incident.Rejection{Reason: incident.Duplicate, DuplicateOf: "INC-2026-000042", Note: "same host"}
 	})
 	for _, kind := range []incident.EventKind{incident.EventStage, notify.EventReconcile} {
 		msgs, err := p.Plan(ctx, incident.Event{Kind: kind, Incident: rejected})
 		if err != nil || len(msgs) != 2 {
-			t.Fatalf("%s: %v, %v", kind, keys(msgs), err)
+			t.Fatalf("%s: %v, %v", kind, msgKeys(msgs), err)
 		}
 		for _, m := range msgs {
 			if !strings.HasPrefix(m.Subject, notify.DrillTag) || !strings.Contains(m.Subject, "Rejected 已驳回") {
@@ -151,16 +149,16 @@ func TestBroadcastDrillAndRejection(t *testing.T) {
 		}
 	}
 	if msgs, _ := notify.NewBroadcastPlanner(nil, baseURL).Plan(ctx, incident.Event{Kind: incident.EventReported, Incident: inc}); len(msgs) != 0 {
-		t.Errorf("no routes, yet %v", keys(msgs))
+		t.Errorf("no routes, yet %v", msgKeys(msgs))
 	}
 }
 
 func TestChangeOf(t *testing.T) {
-	inc := reported("INC-1", incident.Serious)
-	stage := changed(inc, incident.Entry{Kind: incident.EntryStage, From: "receive", To: "confirm"}, func(i *incident.Incident) { i.Stage = incident.Confirm })
-	closed := changed(stage, incident.Entry{Kind: incident.EntryStage, From: "review", To: "closed"}, func(i *incident.Incident) { i.Stage = incident.Closed })
-	level := changed(stage, incident.Entry{Kind: incident.EntryLevel, From: "serious", To: "special"}, nil)
-	paged := changed(stage, incident.Entry{Kind: incident.EntryEscalation}, nil)
+	inc := reportedInc("INC-1", incident.Serious)
+	stage := changedInc(inc, incident.Entry{Kind: incident.EntryStage, From: "receive", To: "confirm"}, func(i *incident.Incident) { i.Stage = incident.Confirm })
+	closed := changedInc(stage, incident.Entry{Kind: incident.EntryStage, From: "review", To: "closed"}, func(i *incident.Incident) { i.Stage = incident.Closed })
+	level := changedInc(stage, incident.Entry{Kind: incident.EntryLevel, From: "serious", To: "special"}, nil)
+	paged := changedInc(stage, incident.Entry{Kind: incident.EntryEscalation}, nil)
 	for _, tc := range []struct {
 		kind incident.EventKind
 		inc  *incident.Incident
@@ -189,7 +187,7 @@ func TestChangeOf(t *testing.T) {
 // TestTextsFit: a long Chinese title and a long note stay within the
 // message limits, cut on a rune boundary.
 func TestTextsFit(t *testing.T) {
-	inc := reported("INC-2026-000044", incident.Serious)
+	inc := reportedInc("INC-2026-000044", incident.Serious)
 	inc.Title = strings.Repeat("勒索软件加密了文件服务器", 20)[:incident.MaxTitle*3]
 	inc.Drill = true
 	inc.Stage = incident.Rejected

@@ -124,7 +124,7 @@ func broadcastMessage() notify.Message {
 
 func TestWebhookDelivery(t *testing.T) {
 	rc := newReceiver(t, reply{status: http.StatusAccepted})
-	inc := reported("INC-2026-000042", incident.Special)
+	inc := reportedInc("INC-2026-000042", incident.Special)
 	inc.Drill = true
 	s := notify.NewWebhookSender(webhookRoutes(t, rc.srv.URL+"/hooks/tocsin"), incidentBook{inc.Number: inc}, nil, baseURL, fixedNow)
 

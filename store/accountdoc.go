@@ -14,6 +14,7 @@ type userDoc struct {
 	Username     string        `bson:"username"`
 	Name         string        `bson:"name"`
 	Email        string        `bson:"email,omitempty"`
+	SlackID      string        `bson:"slack_id,omitempty"` // absent when unlinked: the unique index ignores it then
 	Roles        []string      `bson:"roles"`
 	Lang         string        `bson:"lang,omitempty"`
 	PasswordHash string        `bson:"password_hash"`
@@ -47,7 +48,7 @@ func userToDoc(u *access.User, id bson.ObjectID) *userDoc {
 	for i, r := range u.Roles {
 		roles[i] = string(r)
 	}
-	return &userDoc{ID: id, Username: u.Username, Name: u.Name, Email: u.Email, Roles: roles, Lang: u.Lang,
+	return &userDoc{ID: id, Username: u.Username, Name: u.Name, Email: u.Email, SlackID: u.SlackID, Roles: roles, Lang: u.Lang,
 		PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
 }
 
@@ -56,7 +57,7 @@ func userFromDoc(d *userDoc) *access.User {
 	for _, r := range d.Roles {
 		roles = append(roles, access.Role(r))
 	}
-	return &access.User{ID: d.ID.Hex(), Username: d.Username, Name: d.Name, Email: d.Email, Roles: roles,
+	return &access.User{ID: d.ID.Hex(), Username: d.Username, Name: d.Name, Email: d.Email, SlackID: d.SlackID, Roles: roles,
 		Lang: d.Lang, PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt.UTC()}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -25,12 +26,16 @@ type Accounts struct {
 var _ access.Store = (*Accounts)(nil)
 
 // CreateUser adds u with a new id and sets u.ID. It returns access.ErrExists
-// when the username is taken.
+// when the username is taken or the Slack id linked to another account.
 func (a *Accounts) CreateUser(ctx context.Context, u *access.User) error {
 	d := userToDoc(u, bson.NewObjectID())
 	_, err := a.users.InsertOne(ctx, d)
 	if isDuplicate(err) {
+		// Say which key is taken: servers word the error differently.
 		err = access.ErrExists
+		if _, uerr := a.UserByUsername(ctx, u.Username); errors.Is(uerr, access.ErrNotFound) && u.SlackID != "" {
+			err = fmt.Errorf("slack id %s is linked to another account: %w", u.SlackID, access.ErrExists)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("create user %s: %w", u.Username, err)
@@ -60,6 +65,42 @@ func (a *Accounts) UserByUsername(ctx context.Context, username string) (*access
 		return nil, fmt.Errorf("get user %s: %w", username, err)
 	}
 	return u, nil
+}
+
+// UserBySlackID finds the user linked to a Slack user id, or returns
+// access.ErrNotFound.
+func (a *Accounts) UserBySlackID(ctx context.Context, slackID string) (*access.User, error) {
+	if slackID == "" {
+		return nil, fmt.Errorf("get slack user: %w", access.ErrNotFound)
+	}
+	u, err := a.findUser(ctx, bson.D{{Key: "slack_id", Value: slackID}})
+	if err != nil {
+		return nil, fmt.Errorf("get slack user %s: %w", slackID, err)
+	}
+	return u, nil
+}
+
+// UserByEmail finds the one user whose e-mail address is email, whatever
+// the case of either, or returns access.ErrNotFound when there is none or
+// more than one.
+func (a *Accounts) UserByEmail(ctx context.Context, email string) (*access.User, error) {
+	if email == "" {
+		return nil, fmt.Errorf("get user by e-mail: %w", access.ErrNotFound)
+	}
+	filter := bson.D{{Key: "email", Value: bson.D{
+		{Key: "$regex", Value: "^" + regexp.QuoteMeta(email) + "$"}, {Key: "$options", Value: "i"}}}}
+	var docs []userDoc
+	cur, err := a.users.Find(ctx, filter, options.Find().SetLimit(2))
+	if err == nil {
+		err = cur.All(ctx, &docs)
+	}
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("get user by e-mail: %w", err)
+	case len(docs) != 1:
+		return nil, fmt.Errorf("get user by e-mail: %d accounts have it: %w", len(docs), access.ErrNotFound)
+	}
+	return userFromDoc(&docs[0]), nil
 }
 
 func (a *Accounts) findUser(ctx context.Context, filter bson.D) (*access.User, error) {

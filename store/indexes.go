@@ -37,6 +37,7 @@ func indexes() map[string][]mongo.IndexModel {
 		},
 		colUsers: {
 			unique("username_unique", "username"),
+			uniqueSparse("slack_id_unique", "slack_id"),
 		},
 		colSessions: {
 			plain("user_id", "user_id"),

@@ -38,6 +38,9 @@ type Deps struct {
 	// Rosters keeps people, teams, rotations, overrides, handovers and
 	// escalation policies; without it the roster API and pages answer 503.
 	Rosters escalation.RosterStore
+	// Slack is the Slack app (slash command, buttons, modals); nil when
+	// chat is off, and its endpoints answer 404.
+	Slack *SlackApp
 }
 
 // Server serves Tocsin over HTTP.
@@ -51,6 +54,7 @@ type Server struct {
 	ready     func(ctx context.Context) error
 	boardSrc  BoardSource
 	rosters   escalation.RosterStore
+	slack     *SlackApp
 	pages     *pages
 	handler   http.Handler
 }
@@ -63,7 +67,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
-		boardSrc: d.Board,
+		boardSrc: d.Board, slack: d.Slack,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -81,6 +85,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.apiRoutes(r)
 	s.pageRoutes(r)
 	s.rosterRoutes(r)
+	s.slackRoutes(r)
 	r.NoRoute(s.notFound)
 
 	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are

@@ -40,8 +40,8 @@ func (r *rolesFlag) Set(v string) error {
 }
 
 type userAddFlags struct {
-	username, name, email, lang string
-	roles                       rolesFlag
+	username, name, email, lang, slackID string
+	roles                                rolesFlag
 }
 
 func (f *userAddFlags) register(fs *flag.FlagSet) {
@@ -49,6 +49,7 @@ func (f *userAddFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.name, "name", "", "display name")
 	fs.StringVar(&f.email, "email", "", "e-mail address")
 	fs.StringVar(&f.lang, "lang", "en", "preferred language: en or zh")
+	fs.StringVar(&f.slackID, "slack-id", "", "Slack member id (U…) to link, so the person can act from Slack")
 	fs.Var(&f.roles, "role", "role, repeatable: reporter, responder, coordinator, manager, admin")
 }
 
@@ -80,14 +81,17 @@ func userAdd(ctx context.Context, cfg Config, log *slog.Logger, f userAddFlags, 
 	defer release()
 	acc := access.NewService(db.Accounts(), time.Now, bcryptCost)
 	u, err := acc.CreateUser(ctx, access.NewUser{Username: f.username, Name: f.name, Email: f.email,
-		Password: pw, Roles: f.roles, Lang: f.lang})
+		SlackID: f.slackID, Password: pw, Roles: f.roles, Lang: f.lang})
 	if errors.Is(err, access.ErrExists) {
+		if _, uerr := acc.UserByUsername(ctx, f.username); uerr != nil && f.slackID != "" {
+			return fmt.Errorf("user add: the Slack id %s is linked to another account", f.slackID)
+		}
 		return fmt.Errorf("user add: the username %q is taken", f.username)
 	}
 	if err != nil {
 		return fmt.Errorf("user add: %w", err)
 	}
-	log.Info("account created", "user", u.Username, "roles", u.Roles)
+	log.Info("account created", "user", u.Username, "roles", u.Roles, "slack_id", u.SlackID)
 	_, err = fmt.Fprintf(stdout, "created %s (%s) with roles %v\n", u.Username, u.Name, u.Roles)
 	return err
 }

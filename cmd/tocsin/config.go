@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -37,7 +38,15 @@ type Config struct {
 	SMTPPassword string         // secret
 	SMTPFrom     string         // sender of e-mail
 	SMTPNoTLS    bool           // TOCSIN_SMTP_STARTTLS=off: no STARTTLS, for a local relay
+	// Slack: chat is on when the bot token is set.
+	SlackBotToken      string // xoxb-…; a secret
+	SlackSigningSecret string // verifies requests from Slack; a secret
+	SlackChannel       string // the response center's channel id
+	SlackAPIURL        string // empty: Slack's; tests point it at a fake server
 }
+
+// Slack reports whether chat is on.
+func (c Config) Slack() bool { return c.SlackBotToken != "" }
 
 // Embedded reports whether the hub runs its own in-process database.
 func (c Config) Embedded() bool { return c.MongoURI == "" }
@@ -90,6 +99,14 @@ var settings = []setting{
 			}
 			return nil
 		}},
+	{env: "TOCSIN_SLACK_BOT_TOKEN", usage: "Slack bot token (xoxb-…); unset: chat off",
+		parse: func(c *Config, v string) error { c.SlackBotToken = v; return validSlackToken(v) }},
+	{env: "TOCSIN_SLACK_SIGNING_SECRET", usage: "Slack app signing secret; verifies /slack/* requests",
+		parse: func(c *Config, v string) error { c.SlackSigningSecret = v; return validSlackSecret(v) }},
+	{env: "TOCSIN_SLACK_CHANNEL", flag: "slack-channel", usage: "Slack channel id of the response center (cards go there)",
+		parse: func(c *Config, v string) error { c.SlackChannel = v; return validSlackChannel(v) }},
+	{env: "TOCSIN_SLACK_API_URL", flag: "slack-api-url", usage: "Slack Web API URL; empty: Slack's (https://slack.com/api/)",
+		parse: func(c *Config, v string) error { c.SlackAPIURL = v; return validSlackAPIURL(v) }},
 	{env: "TOCSIN_DEMO", flag: "demo", def: "false", bool: true, usage: "load demo people and incidents into an empty database",
 		parse: func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
@@ -165,6 +182,12 @@ func configFlags(fs *flag.FlagSet) func(getenv func(string) string) (Config, err
 			errs = append(errs, "TOCSIN_DATA_DIR: a data directory is required when TOCSIN_MONGO_URI is empty")
 		}
 		errs = append(errs, c.loadChannels(getenv)...)
+		if c.Slack() && c.SlackSigningSecret == "" {
+			errs = append(errs, "TOCSIN_SLACK_SIGNING_SECRET: required with TOCSIN_SLACK_BOT_TOKEN (Slack app → Basic Information → Signing Secret)")
+		}
+		if c.Slack() && c.SlackChannel == "" {
+			errs = append(errs, "TOCSIN_SLACK_CHANNEL: required with TOCSIN_SLACK_BOT_TOKEN: the response center's channel id, e.g. C0123ABCD")
+		}
 		if len(errs) > 0 {
 			return c, fmt.Errorf("invalid configuration:\n  %s", strings.Join(errs, "\n  "))
 		}
@@ -236,6 +259,45 @@ func validBootstrapToken(v string) error {
 		return fmt.Errorf("too short: it is an admin credential, use at least %d characters (e.g. openssl rand -hex 24)", MinBootstrapToken)
 	case strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }):
 		return errors.New("use printable ASCII without spaces")
+	}
+	return nil
+}
+
+func validSlackToken(v string) error {
+	switch {
+	case v == "":
+		return nil
+	case !strings.HasPrefix(v, "xoxb-") && !strings.HasPrefix(v, "xoxp-"):
+		return errors.New("want a Slack bot token, starting xoxb- (OAuth & Permissions → Bot User OAuth Token)")
+	case strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }):
+		return errors.New("use printable ASCII without spaces")
+	}
+	return nil
+}
+
+func validSlackSecret(v string) error {
+	if v != "" && (len(v) < 16 || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' })) {
+		return errors.New("want the app's signing secret: at least 16 printable characters")
+	}
+	return nil
+}
+
+var slackChannelRE = regexp.MustCompile(`^[CG][A-Z0-9]{2,31}$`)
+
+func validSlackChannel(v string) error {
+	if v != "" && !slackChannelRE.MatchString(v) {
+		return errors.New("want a channel id such as C0123ABCD (channel details → About), not its name")
+	}
+	return nil
+}
+
+func validSlackAPIURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+		return errors.New("want an absolute http:// or https:// URL, e.g. https://slack.com/api/")
 	}
 	return nil
 }
@@ -327,6 +389,11 @@ func (c Config) LogValue() slog.Value {
 		slog.String("smtp_password", maskSecret("TOCSIN_SMTP_PASSWORD", c.SMTPPassword)),
 		slog.String("smtp_from", c.SMTPFrom),
 		slog.String("smtp_starttls", startTLSSetting(c.SMTPNoTLS)),
+		slog.Bool("slack", c.Slack()),
+		slog.String("slack_bot_token", maskSecret("TOCSIN_SLACK_BOT_TOKEN", c.SlackBotToken)),
+		slog.String("slack_signing_secret", maskSecret("TOCSIN_SLACK_SIGNING_SECRET", c.SlackSigningSecret)),
+		slog.String("slack_channel", c.SlackChannel),
+		slog.String("slack_api_url", c.SlackAPIURL),
 	)
 }
 

@@ -16,6 +16,7 @@ Usage:
   tocsin [serve] [flags]      run the hub (the default)
   tocsin demo [flags]         run the hub with demo people and incidents
   tocsin user add [flags] --username U --name N --role R [--role R ...]
+                              [--slack-id U0123ABCD]
                               create an account; the password is read from
                               $TOCSIN_NEW_PASSWORD or the first line of stdin
   tocsin token create [flags] --username U --name N
