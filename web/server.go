@@ -38,6 +38,10 @@ type Deps struct {
 	// Rosters keeps people, teams, rotations, overrides, handovers and
 	// escalation policies; without it the roster API and pages answer 503.
 	Rosters escalation.RosterStore
+	// Outbox shows and retries notifications, and tells the board which
+	// incidents have failed ones; without it the outbox API and page
+	// answer 503 and the board shows no delivery failures.
+	Outbox Outbox
 }
 
 // Server serves Tocsin over HTTP.
@@ -51,6 +55,7 @@ type Server struct {
 	ready     func(ctx context.Context) error
 	boardSrc  BoardSource
 	rosters   escalation.RosterStore
+	outbox    Outbox
 	pages     *pages
 	handler   http.Handler
 }
@@ -63,7 +68,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
-		boardSrc: d.Board,
+		boardSrc: d.Board, outbox: d.Outbox,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -81,6 +86,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.apiRoutes(r)
 	s.pageRoutes(r)
 	s.rosterRoutes(r)
+	s.outboxRoutes(r)
 	r.NoRoute(s.notFound)
 
 	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are
