@@ -74,3 +74,8 @@ func CanEditRoster(p Principal) bool { return p.Has(Coordinator, Admin) }
 // CanEditPolicy reports whether p may change the escalation policies, which
 // decide whom every incident pages: admins only.
 func CanEditPolicy(p Principal) bool { return p.Has(Admin) }
+
+// CanManageOutbox reports whether p may see every notification in the
+// outbox (recipients, addresses, errors) and send failed ones again:
+// admins only.
+func CanManageOutbox(p Principal) bool { return p.Has(Admin) }

@@ -42,18 +42,19 @@ func TestPolicyMatrix(t *testing.T) {
 		{"administer", CanAdminister},
 		{"edit roster", CanEditRoster},
 		{"edit policy", CanEditPolicy},
+		{"manage outbox", CanManageOutbox},
 	}
 	// Each row: the actions allowed, in the order above (1 = allowed).
 	want := map[string]string{
-		"anonymous":           "00000000000000",
-		"reporter (own)":      "10000000001000",
-		"reporter (other)":    "00000000001000",
-		"responder (outside)": "00000000011000",
-		"responder (by id)":   "11101000111000",
-		"responder (by name)": "11101000111000",
-		"coordinator":         "11111001111010",
-		"manager":             "11111111111000",
-		"admin":               "11111111111111",
+		"anonymous":           "000000000000000",
+		"reporter (own)":      "100000000010000",
+		"reporter (other)":    "000000000010000",
+		"responder (outside)": "000000000110000",
+		"responder (by id)":   "111010001110000",
+		"responder (by name)": "111010001110000",
+		"coordinator":         "111110011110100",
+		"manager":             "111111111110000",
+		"admin":               "111111111111111",
 	}
 	for name, p := range who {
 		got := ""

@@ -133,8 +133,8 @@ func TestEmailSend(t *testing.T) {
 	if to, err := p.header.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != "lina@example.com" {
 		t.Errorf("To %v (%v)", to, err)
 	}
-	if d, err := p.header.Date(); err != nil || !d.Equal(clock) {
-		t.Errorf("Date %v (%v), want %v", d, err, clock)
+	if d, err := p.header.Date(); err != nil || !d.Equal(channelsNow) {
+		t.Errorf("Date %v (%v), want %v", d, err, channelsNow)
 	}
 	if id := p.header.Get("Message-ID"); id != ref || id != notify.MessageID(m.Key, "tocsin@example.com") || !strings.HasSuffix(id, "@example.com>") {
 		t.Errorf("Message-ID %q, ref %q", id, ref)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,11 @@ import (
 	"github.com/tocsin-hub/tocsin/notify"
 )
 
-// memStore is a notify.Store in memory that can fail after some inserts.
+// memStore is the enqueueing half of a notify.Store in memory that can fail
+// after some inserts; the worker's methods are left out (the embedded
+// interface is nil): delivery is tested against the real store.
 type memStore struct {
+	notify.Store
 	msgs     map[string]notify.Message
 	order    []string
 	failFrom int // Insert fails at the failFrom-th new message (1-based); 0 never
@@ -36,10 +40,10 @@ func (m *memStore) Insert(_ context.Context, msgs []notify.Message) ([]notify.Me
 	return added, nil
 }
 
-func (m *memStore) List(_ context.Context, status notify.Status, limit int) ([]notify.Message, error) {
+func (m *memStore) List(_ context.Context, f notify.Filter) ([]notify.Message, error) {
 	var out []notify.Message
 	for _, k := range m.order {
-		if msg := m.msgs[k]; status == "" || msg.Status == status {
+		if msg := m.msgs[k]; len(f.Statuses) == 0 || slices.Contains(f.Statuses, msg.Status) {
 			out = append(out, msg)
 		}
 	}

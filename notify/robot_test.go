@@ -232,7 +232,7 @@ func TestDingTalkRobot(t *testing.T) {
 	}
 	q := u.Query()
 	// timestamp in ms; sign computed here independently and compared.
-	if u.Path != "/robot/send" || q.Get("access_token") != r.dingtalkToken || q.Get("timestamp") != strconv.FormatInt(clock.UnixMilli(), 10) {
+	if u.Path != "/robot/send" || q.Get("access_token") != r.dingtalkToken || q.Get("timestamp") != strconv.FormatInt(channelsNow.UnixMilli(), 10) {
 		t.Errorf("URL %s", got.url)
 	}
 	mac := hmac.New(sha256.New, []byte(r.dingtalkSecret))
@@ -287,7 +287,7 @@ func TestFeishuRobot(t *testing.T) {
 	got := r.feishu.last(t)
 	v := decode(t, got.body)
 	ts, _ := v["timestamp"].(string)
-	if got.url != "/open-apis/bot/v2/hook/feishu-hook-token" || ts != strconv.FormatInt(clock.Unix(), 10) {
+	if got.url != "/open-apis/bot/v2/hook/feishu-hook-token" || ts != strconv.FormatInt(channelsNow.Unix(), 10) {
 		t.Errorf("posted to %s with timestamp %q", got.url, ts)
 	}
 	mac := hmac.New(sha256.New, []byte(ts+"\n"+r.fsSecret))

@@ -37,7 +37,8 @@ func (f SenderFunc) Send(ctx context.Context, m Message) (string, error) { retur
 // of failing.
 type Destination interface {
 	// Destination names where m goes (e.g. "slack:C123", "wecom:ops") and
-	// the least time between two messages there (0: no limit).
+	// the least time between two messages there (0: no limit). The worker
+	// calls it while it holds its lock: it must be quick and pure.
 	Destination(m Message) (name string, every time.Duration)
 }
 

@@ -99,9 +99,9 @@ func (b incidentBook) Get(_ context.Context, ref string) (*incident.Incident, er
 	return nil, incident.ErrNotFound
 }
 
-var clock = time.Date(2026, 3, 21, 9, 0, 0, 0, time.UTC)
+var channelsNow = time.Date(2026, 3, 21, 9, 0, 0, 0, time.UTC)
 
-func fixedNow() time.Time { return clock }
+func fixedNow() time.Time { return channelsNow }
 
 func webhookRoutes(t *testing.T, url string) *notify.Routes {
 	t.Helper()
@@ -119,7 +119,7 @@ func broadcastMessage() notify.Message {
 	return notify.Message{Key: "INC-2026-000042/broadcast/siem/reported/v1", Kind: notify.KindBroadcast,
 		Incident: "INC-2026-000042", Channel: notify.ChannelWebhook, Address: "siem",
 		Subject: "INC-2026-000042 [Special 特殊事件] New report 新报告: Ransom note", Body: "A new incident was reported via web.",
-		CreatedAt: clock.Add(-time.Second)}
+		CreatedAt: channelsNow.Add(-time.Second)}
 }
 
 func TestWebhookDelivery(t *testing.T) {
@@ -143,8 +143,8 @@ func TestWebhookDelivery(t *testing.T) {
 		t.Errorf("X-Tocsin-Delivery %q", d)
 	}
 	ts := got.header.Get(notify.HeaderTimestamp)
-	if ts != fmt.Sprint(clock.Unix()) {
-		t.Errorf("X-Tocsin-Timestamp %q, want %d", ts, clock.Unix())
+	if ts != fmt.Sprint(channelsNow.Unix()) {
+		t.Errorf("X-Tocsin-Timestamp %q, want %d", ts, channelsNow.Unix())
 	}
 
 	// The signature, computed here on its own: HMAC-SHA256 over
@@ -154,7 +154,7 @@ func TestWebhookDelivery(t *testing.T) {
 	if want := "sha256=" + hex.EncodeToString(mac.Sum(nil)); got.header.Get(notify.HeaderSignature) != want {
 		t.Errorf("signature %q, want %q", got.header.Get(notify.HeaderSignature), want)
 	}
-	if err := notify.VerifyWebhook("s3cr3t-for-siem", got.header, got.body, clock.Add(30*time.Second)); err != nil {
+	if err := notify.VerifyWebhook("s3cr3t-for-siem", got.header, got.body, channelsNow.Add(30*time.Second)); err != nil {
 		t.Errorf("VerifyWebhook: %v", err)
 	}
 
@@ -226,7 +226,7 @@ func TestWebhookErrors(t *testing.T) {
 		{name: "503 is retried", reply: reply{status: 503}},
 		{name: "408 is retried", reply: reply{status: 408}},
 		{name: "429 waits for Retry-After", reply: reply{status: 429, header: map[string]string{"Retry-After": "120"}}, after: 2 * time.Minute},
-		{name: "429 with a date", reply: reply{status: 429, header: map[string]string{"Retry-After": clock.Add(90 * time.Second).Format(http.TimeFormat)}}, after: 90 * time.Second},
+		{name: "429 with a date", reply: reply{status: 429, header: map[string]string{"Retry-After": channelsNow.Add(90 * time.Second).Format(http.TimeFormat)}}, after: 90 * time.Second},
 		{name: "429 without Retry-After", reply: reply{status: 429}, after: time.Minute},
 		{name: "400 is permanent", reply: reply{status: 400, body: `{"error":"bad schema"}`}, permanent: true},
 		{name: "404 is permanent", reply: reply{status: 404}, permanent: true},

@@ -52,8 +52,12 @@ func indexes() map[string][]mongo.IndexModel {
 		colHandovers: {
 			plain("team", "team"),
 		},
+		// The worker's Due and the retention job read by status and time;
+		// the admin listing by incident. (The older "status" index, a
+		// prefix of status_next_at, is left where it exists.)
 		colOutbox: {
-			plain("status", "status"),
+			compound("status_next_at", "status", "next_at"),
+			compound("incident_created_at", "incident", "created_at"),
 		},
 		// The timer engine's collections (timers.go, jobs.go) are keyed by
 		// _id; these help MongoDB's listings and the retention job.
@@ -75,6 +79,15 @@ func uniqueSparse(name, field string) mongo.IndexModel {
 
 func plain(name, field string) mongo.IndexModel {
 	return mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}, Options: options.Index().SetName(name)}
+}
+
+// compound is an ascending index on fields, in order.
+func compound(name string, fields ...string) mongo.IndexModel {
+	keys := bson.D{}
+	for _, f := range fields {
+		keys = append(keys, bson.E{Key: f, Value: 1})
+	}
+	return mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name)}
 }
 
 // EnsureIndexes creates the indexes of every collection, and on the

@@ -69,7 +69,7 @@ func TestOutboxEnqueueOnce(t *testing.T) {
 		t.Fatalf("List(pending) = %v, want %v", keys, want)
 	}
 	first := page(want[0], "alice")
-	first.CreatedAt, first.Status = t0, notify.StatusPending
+	first.CreatedAt, first.Status, first.NextAt, first.UpdatedAt = t0, notify.StatusPending, t0, t0
 	if !reflect.DeepEqual(got[0], first) {
 		t.Errorf("round trip: %+v\nwant %+v", got[0], first)
 	}

@@ -48,7 +48,8 @@ type cardView struct {
 	OccTitle     string
 	Version      int64
 	URL          string
-	Ack          cardAck // the card's Ack button (page_ack.go); its CSRF is set by the board
+	Ack          cardAck       // the card's Ack button (page_ack.go); its CSRF is set by the board
+	Delivery     deliveryBadge // "delivery failed" (page_outbox.go); set by the board
 }
 
 func cardOf(l string, inc *incident.Incident, now time.Time) cardView {
@@ -95,6 +96,9 @@ type cardJSON struct {
 	Version        int64     `json:"version"`
 	URL            string    `json:"url"`
 	Acked          bool      `json:"acked"` // board.js hides the card's Ack button
+	// DeliveryFailed is set per stream from the outbox: the incident has
+	// dead or unknown notifications (board.js shows the badge).
+	DeliveryFailed bool `json:"delivery_failed"`
 }
 
 func toCardJSON(inc *incident.Incident) cardJSON {
@@ -168,6 +172,7 @@ func (s *Server) board(c *gin.Context) {
 		Blank: blankCard(l), Truncated: truncated, Shown: len(items),
 	}
 	data.Blank.Ack.CSRF = data.CSRF
+	data.Blank.Delivery = s.deliveryBadgeOf(l, p, "")
 	byStage := map[incident.Stage]int{}
 	for i, st := range incident.WorkingStages() {
 		byStage[st.Stage] = i
@@ -177,6 +182,7 @@ func (s *Server) board(c *gin.Context) {
 		if i, ok := byStage[inc.Stage]; ok && access.CanView(p, inc) {
 			card := cardOf(l, inc, now)
 			card.Ack.CSRF = data.CSRF
+			card.Delivery = s.deliveryBadgeOf(l, p, inc.Number)
 			data.Columns[i].Cards = append(data.Columns[i].Cards, card)
 		}
 	}
@@ -262,7 +268,9 @@ func (s *Server) boardEvents(c *gin.Context) {
 			if !access.CanView(p, ev.Incident) {
 				continue
 			}
-			data, err := json.Marshal(toCardJSON(ev.Incident))
+			card := toCardJSON(ev.Incident)
+			card.DeliveryFailed = s.outbox != nil && s.outbox.Failures(ev.Incident.Number) > 0
+			data, err := json.Marshal(card)
 			if err != nil {
 				s.log.Error("encode board event", "request_id", c.GetString(ctxRequestID), "incident", ev.Incident.Number, "err", err)
 				continue

@@ -9,6 +9,7 @@ import (
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/notify"
 	"github.com/tocsin-hub/tocsin/store"
 )
 
@@ -39,15 +40,17 @@ func statusOf(err error) int {
 		return http.StatusBadRequest
 	case errors.As(err, &blocked), errors.Is(err, incident.ErrNotAllowed), errors.Is(err, incident.ErrIdempotencyMismatch):
 		return http.StatusUnprocessableEntity
-	case errors.Is(err, incident.ErrNotFound), errors.Is(err, access.ErrNotFound), errors.Is(err, escalation.ErrNotFound):
+	case errors.Is(err, incident.ErrNotFound), errors.Is(err, access.ErrNotFound), errors.Is(err, escalation.ErrNotFound),
+		errors.Is(err, notify.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, incident.ErrConflict), errors.Is(err, access.ErrExists), errors.Is(err, escalation.ErrInUse):
+	case errors.Is(err, incident.ErrConflict), errors.Is(err, access.ErrExists), errors.Is(err, escalation.ErrInUse),
+		errors.Is(err, notify.ErrNotFailed):
 		return http.StatusConflict
 	case errors.Is(err, access.ErrUnauthorized), errors.Is(err, access.ErrBadLogin):
 		return http.StatusUnauthorized
 	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF):
 		return http.StatusForbidden
-	case errors.Is(err, errNoRoster):
+	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -99,6 +102,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 		body.Error = msg(l, err.Error(), "仍被名册或升级策略引用，无法删除（"+err.Error()+"）")
 	case errors.Is(err, escalation.ErrNotFound):
 		body.Error = msg(l, err.Error(), "名册中不存在（"+err.Error()+"）")
+	case errors.Is(err, notify.ErrNotFailed):
+		body.Error = msg(l, "only a dead or unknown message can be sent again by hand", "只有发送失败或结果未知的通知才能手动重发")
+	case errors.Is(err, notify.ErrNotFound):
+		body.Error = msg(l, "no such message in the outbox", "通知队列中没有该通知")
+	case errors.Is(err, errNoOutbox):
+		body.Error = msg(l, errNoOutbox.Error(), "本系统未启用通知队列")
 	case status == http.StatusServiceUnavailable:
 		body.Error = msg(l, "the roster is not available on this hub", "本系统未启用值班名册")
 	}

@@ -33,6 +33,7 @@ type ticketPage struct {
 	Timeline     []entryView
 	Forms        []formView
 	Problem      string
+	Delivery     deliveryBadge
 }
 
 type stepView struct {
@@ -239,6 +240,7 @@ func (s *Server) renderTicket(c *gin.Context, status int, inc *incident.Incident
 		LevelName: levelName(l, inc.Level), StageName: stageName(l, inc.Stage), CategoryName: categoryName(l, inc.Category),
 	}
 	v.Steps = steps(l, inc)
+	v.Delivery = s.deliveryBadgeOf(l, p, inc.Number)
 	switch inc.Stage {
 	case incident.Closed:
 		at := ""

@@ -45,7 +45,7 @@ type staticFile struct {
 }
 
 // pageNames are the templates/<name>.html files that are whole pages.
-var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies"}
+var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies", "outbox"}
 
 // partials are parsed with every page.
 var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html"}
@@ -223,6 +223,7 @@ type common struct {
 	User          access.Principal
 	SignedIn      bool
 	CanBoard      bool
+	CanOutbox     bool
 	SeesAll       bool
 	CSRF          template.HTML // the hidden csrf_token input
 }
@@ -236,7 +237,7 @@ func (s *Server) common(c *gin.Context, title, active string) common {
 	cm := common{
 		Lang: l, HTMLLang: "en", OtherLang: "zh", OtherLangName: "中文",
 		Title: title, Active: active, User: p, SignedIn: !p.Anonymous(),
-		CanBoard: access.CanSeeBoard(p), SeesAll: access.SeesAll(p),
+		CanBoard: access.CanSeeBoard(p), CanOutbox: access.CanManageOutbox(p), SeesAll: access.SeesAll(p),
 		CSRF: csrfInput(csrfToken(c)),
 	}
 	if l == "zh" {

@@ -41,6 +41,10 @@ type Deps struct {
 	// Slack is the Slack app (slash command, buttons, modals); nil when
 	// chat is off, and its endpoints answer 404.
 	Slack *SlackApp
+	// Outbox shows and retries notifications, and tells the board which
+	// incidents have failed ones; without it the outbox API and page
+	// answer 503 and the board shows no delivery failures.
+	Outbox Outbox
 }
 
 // Server serves Tocsin over HTTP.
@@ -55,6 +59,7 @@ type Server struct {
 	boardSrc  BoardSource
 	rosters   escalation.RosterStore
 	slack     *SlackApp
+	outbox    Outbox
 	pages     *pages
 	handler   http.Handler
 }
@@ -67,7 +72,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
-		boardSrc: d.Board, slack: d.Slack,
+		boardSrc: d.Board, slack: d.Slack, outbox: d.Outbox,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -86,6 +91,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.pageRoutes(r)
 	s.rosterRoutes(r)
 	s.slackRoutes(r)
+	s.outboxRoutes(r)
 	r.NoRoute(s.notFound)
 
 	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are

@@ -62,10 +62,11 @@ type slackEnv struct {
 	db     *store.DB
 	fake   *slackfake.Server
 	sender *notify.SlackSender
+	worker *notify.Worker // the outbox worker, run by deliver
 	logs   *lockedBuffer
 
 	mu   sync.Mutex
-	sent map[string]string // outbox key → Ref of what was delivered
+	sent map[string]string // outbox key → Ref of what deliver returned
 }
 
 func newSlackEnv(t testing.TB) *slackEnv {
@@ -86,7 +87,9 @@ func newSlackEnv(t testing.TB) *slackEnv {
 	env.srv = httptest.NewUnstartedServer(nil)
 	baseURL := "http://" + env.srv.Listener.Addr().String()
 	env.sender = notify.NewSlackSender(notify.SlackSenderConfig{API: api, Channel: centerChannel, BaseURL: baseURL,
-		Incidents: inc, Refs: env, Now: time.Now, Logger: log})
+		Incidents: inc, Refs: db.Outbox(), Now: time.Now, Logger: log})
+	env.worker = notify.NewWorker(db.Outbox(), map[notify.Channel]notify.Sender{notify.ChannelSlack: env.sender},
+		notify.WorkerOptions{Owner: "test", Logger: log, Backoff: func(int) time.Duration { return 5 * time.Millisecond }})
 	app := &web.SlackApp{
 		SigningSecret: signingSecret, API: api, ResponseOrigins: []string{strings.TrimSuffix(fake.URL(), "/")},
 		OpenChannel: func(ctx context.Context, inc *incident.Incident) error {
@@ -111,40 +114,47 @@ func newSlackEnv(t testing.TB) *slackEnv {
 	return env
 }
 
-// Ref is the Refs of the delivered messages, as the outbox store keeps
-// them for the worker.
-func (e *slackEnv) Ref(_ context.Context, key string) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.sent[key], nil
+// Ref is the Ref of a delivered message, as the outbox keeps it.
+func (e *slackEnv) Ref(ctx context.Context, key string) (string, error) {
+	return e.db.Outbox().Ref(ctx, key)
 }
 
-// deliver plays the outbox worker: it sends every pending Slack message
-// not delivered yet, oldest first, and records its Ref. It returns the
-// keys it sent.
+// deliver runs the outbox worker until no Slack message is waiting, and
+// returns the keys of the Slack messages sent since the last call, oldest
+// first.
 func (e *slackEnv) deliver(t *testing.T) []string {
 	t.Helper()
 	ctx := context.Background()
-	msgs, err := e.db.Outbox().List(ctx, notify.StatusPending, 0)
+	waiting := notify.Filter{Channel: notify.ChannelSlack,
+		Statuses: []notify.Status{notify.StatusPending, notify.StatusRetry, notify.StatusSending}}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if _, err := e.worker.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		left, err := e.db.Outbox().List(ctx, waiting)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting: %+v", left)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	sent, err := e.db.Outbox().List(ctx, notify.Filter{Channel: notify.ChannelSlack, Statuses: []notify.Status{notify.StatusSent}, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	var done []string
-	for _, m := range msgs {
-		e.mu.Lock()
-		_, was := e.sent[m.Key]
-		e.mu.Unlock()
-		if was || m.Channel != notify.ChannelSlack {
-			continue
+	for _, m := range sent {
+		if _, was := e.sent[m.Key]; !was {
+			e.sent[m.Key] = m.Ref
+			done = append(done, m.Key)
 		}
-		ref, err := e.sender.Send(ctx, m)
-		if err != nil {
-			t.Fatalf("deliver %s: %v", m.Key, err)
-		}
-		e.mu.Lock()
-		e.sent[m.Key] = ref
-		e.mu.Unlock()
-		done = append(done, m.Key)
 	}
 	return done
 }

@@ -46,10 +46,10 @@ func (w *escalationWorkers) Observer() incident.Observer {
 	})
 }
 
-// build wires the workers on db for the incident service svc.
-func (w *escalationWorkers) build(db *store.DB, svc *incident.Service, log *slog.Logger) error {
+// build wires the workers on db for the incident service svc; pages go
+// to out, the outbox whose worker delivers them.
+func (w *escalationWorkers) build(db *store.DB, svc *incident.Service, out *notify.Outbox, log *slog.Logger) error {
 	w.log = log
-	out := notify.NewOutbox(db.Outbox(), time.Now, log)
 	opts := escalation.EngineOptions{Logger: log, Now: time.Now}
 	if db.Embedded() {
 		// The data directory is locked to one process, so a fixed name is

@@ -53,9 +53,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	if db.Embedded() {
 		board = web.NewBoardCache()
 	}
-	incidents := incident.NewService(db.Incidents(), time.Now, board, hub, esc.Observer())
-	if err := esc.build(db, incidents, log); err != nil {
+	var notifications notifyWorkers
+	incidents := incident.NewService(db.Incidents(), time.Now, board, hub, esc.Observer(), notifications.Observer())
+	if err := notifications.build(db, incidents, log); err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	if err := esc.build(db, incidents, notifications.out, log); err != nil {
 		return fmt.Errorf("escalation: %w", err)
+	}
+	if err := notifications.addJobs(esc.jobs); err != nil {
+		return fmt.Errorf("notifications: %w", err)
 	}
 	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
 	// E-mail, webhooks and robots: the outbox worker delivers with
@@ -91,7 +98,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 		Now:            time.Now,
-	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board})
+	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
+		Outbox: notifications.admin})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
@@ -113,6 +121,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	}
 	wg.Go(func() { backfillKeys(watchCtx, db.Incidents(), log) })
 	esc.start(watchCtx, &wg)
+	notifications.start(watchCtx, &wg)
 
 	served := make(chan error, 1)
 	go func() { served <- httpSrv.Serve(ln) }()

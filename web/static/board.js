@@ -131,6 +131,13 @@
     if (acked) {
       acked.hidden = !d.acked;
     }
+    var failed = card.querySelector(".badge-failed");
+    if (failed) {
+      failed.hidden = !d.delivery_failed;
+      if (failed.tagName === "A") {
+        failed.setAttribute("href", "/outbox?incident=" + encodeURIComponent(d.number));
+      }
+    }
     return card;
   }
 
