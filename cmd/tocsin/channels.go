@@ -105,6 +105,7 @@ type channelDeps struct {
 	accounts  *access.Service
 	rosters   escalation.RosterReader
 	out       *notify.Outbox
+	slack     bool // chat is on: feedback goes to a linked reporter's Slack DM first
 }
 
 // channels are the notification channels other than Slack: the senders
@@ -153,7 +154,7 @@ func buildChannels(cfg Config, log *slog.Logger, d channelDeps) (*channels, erro
 	if cfg.Routes != nil {
 		ch.planners = append(ch.planners, notify.NewBroadcastPlanner(cfg.Routes, cfg.BaseURL))
 	}
-	ch.planners = append(ch.planners, notify.NewFeedbackPlanner(accountContacts{acc: d.accounts, email: email}, cfg.BaseURL, log))
+	ch.planners = append(ch.planners, notify.NewFeedbackPlanner(accountContacts{acc: d.accounts, email: email, slack: d.slack}, cfg.BaseURL, log))
 	return ch, nil
 }
 
@@ -212,14 +213,12 @@ func (p rosterPeople) Address(ctx context.Context, person string, ch notify.Chan
 }
 
 // accountContacts is the contact of an account, for the reporter's
-// feedback: the account's e-mail address (when e-mail is on) and language.
-//
-// The Slack app adds a SlackID to access.User; once it is there, set
-// Contact.SlackID from it here (when Slack is on), and the feedback goes
-// to the reporter's Slack DM first.
+// feedback: its linked Slack id (when chat is on), which is tried first,
+// its e-mail address (when e-mail is on) and its language.
 type accountContacts struct {
 	acc   *access.Service
 	email bool
+	slack bool
 }
 
 var _ notify.Contacts = accountContacts{}
@@ -236,6 +235,9 @@ func (a accountContacts) Contact(ctx context.Context, id string) (notify.Contact
 	c := notify.Contact{Lang: u.Lang}
 	if a.email {
 		c.Email = u.Email
+	}
+	if a.slack {
+		c.SlackID = u.SlackID
 	}
 	return c, nil
 }

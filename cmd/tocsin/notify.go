@@ -96,8 +96,7 @@ func (n *notifyWorkers) build(db *store.DB, svc *incident.Service, log *slog.Log
 		opts.Owner, opts.Poll = "embedded", outboxPollEmbedded
 	}
 	n.worker = notify.NewWorker(db.Outbox(), n.senders, opts)
-	n.out = notify.NewOutbox(db.Outbox(), time.Now, log)
-	n.out.OnEnqueue(n.worker.Wake)
+	n.outbox(db, log).OnEnqueue(n.worker.Wake)
 	n.ann = notify.NewAnnouncer(n.out, log, n.planners...)
 	n.admin = notify.NewAdmin(db.Outbox(), n.worker)
 	channels := make([]string, 0, len(n.senders))
@@ -107,6 +106,15 @@ func (n *notifyWorkers) build(db *store.DB, svc *incident.Service, log *slog.Log
 	log.Info("notifications", "channels", channels, "owner", n.worker.Owner(), "poll", opts.Poll.String(),
 		"note", "messages for other channels are logged and marked sent")
 	return nil
+}
+
+// outbox is the one outbox every producer enqueues into; build makes its
+// writes wake the worker.
+func (n *notifyWorkers) outbox(db *store.DB, log *slog.Logger) *notify.Outbox {
+	if n.out == nil {
+		n.out = notify.NewOutbox(db.Outbox(), time.Now, log)
+	}
+	return n.out
 }
 
 // addJobs registers the outbox's retention with the periodic jobs.

@@ -53,27 +53,40 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	if db.Embedded() {
 		board = web.NewBoardCache()
 	}
+	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
 	var notifications notifyWorkers
 	incidents := incident.NewService(db.Incidents(), time.Now, board, hub, esc.Observer(), notifications.Observer())
-	if err := notifications.build(db, incidents, log); err != nil {
-		return fmt.Errorf("notifications: %w", err)
-	}
-	if err := esc.build(db, incidents, notifications.out, log); err != nil {
-		return fmt.Errorf("escalation: %w", err)
-	}
-	if err := notifications.addJobs(esc.jobs); err != nil {
-		return fmt.Errorf("notifications: %w", err)
-	}
-	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
-	// E-mail, webhooks and robots: the outbox worker delivers with
-	// chans.senders and the Announcer enqueues through chans.planners.
+	out := notifications.outbox(db, log)
+	// E-mail, webhooks and robots, then Slack: each gives the worker its
+	// sender and the announcer its planners, before any change is made.
 	chans, err := buildChannels(cfg, log, channelDeps{incidents: incidents, accounts: accounts, rosters: db.Rosters(),
-		out: notify.NewOutbox(db.Outbox(), time.Now, log)})
+		out: out, slack: cfg.Slack()})
 	if err != nil {
 		return fmt.Errorf("notification channels: %w", err)
 	}
-	if err := chans.addJobs(esc.jobs); err != nil {
-		return fmt.Errorf("notification channels: %w", err)
+	for ch, s := range chans.senders {
+		notifications.addSender(ch, s)
+	}
+	for _, p := range chans.planners {
+		notifications.addPlanner(p)
+	}
+	slackSender, slackPlanner, slackApp, err := buildSlack(cfg, slackDeps{Incidents: incidents, Accounts: accounts,
+		Rosters: db.Rosters(), Outbox: out, Refs: db.Outbox(), Log: log})
+	if err != nil {
+		return fmt.Errorf("slack: %w", err)
+	}
+	if slackSender != nil {
+		notifications.addSender(notify.ChannelSlack, slackSender)
+		notifications.addPlanner(slackPlanner)
+	}
+	if err := notifications.build(db, incidents, log); err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	if err := esc.build(db, incidents, out, log); err != nil {
+		return fmt.Errorf("escalation: %w", err)
+	}
+	if err := errors.Join(notifications.addJobs(esc.jobs), chans.addJobs(esc.jobs)); err != nil {
+		return fmt.Errorf("notifications: %w", err)
 	}
 	log.Info("notification channels", "channels", chans)
 
@@ -99,7 +112,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		Logger:         log,
 		Now:            time.Now,
 	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
-		Outbox: notifications.admin})
+		Outbox: notifications.admin, Slack: slackApp})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
