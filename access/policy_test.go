@@ -23,6 +23,11 @@ func TestPolicyMatrix(t *testing.T) {
 		"manager":             {UserID: "u-m", Roles: []Role{Reporter, Manager}},
 		"admin":               {UserID: "u-a", Roles: []Role{Admin}},
 	}
+	// Tasks: one assigned to li.na (who is a participant by name), one to
+	// someone else, one to a vendor whose name is li.na's username.
+	assigned := incident.Task{ID: "t1", Assignee: "li.na", AssigneeKind: incident.AssignPerson}
+	other := incident.Task{ID: "t2", Assignee: "wang.wei", AssigneeKind: incident.AssignPerson}
+	vendor := incident.Task{ID: "t3", Assignee: "li.na", AssigneeKind: incident.AssignVendor}
 	type action struct {
 		name string
 		do   func(Principal) bool
@@ -42,18 +47,25 @@ func TestPolicyMatrix(t *testing.T) {
 		{"administer", CanAdminister},
 		{"edit roster", CanEditRoster},
 		{"edit policy", CanEditPolicy},
+		{"plan", func(p Principal) bool { return CanPlan(p, inc(incident.Plan)) }},
+		{"approve plan", func(p Principal) bool { return CanApprovePlan(p, inc(incident.Plan)) }},
+		{"work own task", func(p Principal) bool { return CanWorkTask(p, inc(incident.Handle), &assigned) }},
+		{"work other task", func(p Principal) bool { return CanWorkTask(p, inc(incident.Handle), &other) }},
+		{"work vendor task", func(p Principal) bool { return CanWorkTask(p, inc(incident.Handle), &vendor) }},
+		{"read runbooks", CanReadRunbooks},
+		{"edit runbooks", CanEditRunbooks},
 	}
 	// Each row: the actions allowed, in the order above (1 = allowed).
 	want := map[string]string{
-		"anonymous":           "00000000000000",
-		"reporter (own)":      "10000000001000",
-		"reporter (other)":    "00000000001000",
-		"responder (outside)": "00000000011000",
-		"responder (by id)":   "11101000111000",
-		"responder (by name)": "11101000111000",
-		"coordinator":         "11111001111010",
-		"manager":             "11111111111000",
-		"admin":               "11111111111111",
+		"anonymous":           "000000000000000000000",
+		"reporter (own)":      "100000000010000000000",
+		"reporter (other)":    "000000000010000000000",
+		"responder (outside)": "000000000110000000010",
+		"responder (by id)":   "111010001110000000010",
+		"responder (by name)": "111010001110000010010",
+		"coordinator":         "111110011110101011111",
+		"manager":             "111111111110001111110",
+		"admin":               "111111111111111111111",
 	}
 	for name, p := range who {
 		got := ""
