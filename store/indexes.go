@@ -60,6 +60,8 @@ func indexes() map[string][]mongo.IndexModel {
 		colTimerEvents: {plain("seq", "seq"), plain("at", "at")},
 		colTimerLeases: {plain("epoch", "epoch"), plain("at", "at")},
 		colJobRuns:     {plain("scheduled", "scheduled")},
+		colRunbooks:    {plain("runbook", "runbook")},
+		colEvidence:    {plain("incident", "incident")},
 	}
 }
 
@@ -80,7 +82,7 @@ func plain(name, field string) mongo.IndexModel {
 func (db *DB) EnsureIndexes(ctx context.Context) error {
 	all := indexes()
 	for _, col := range []string{colIncidents, colUsers, colSessions, colTokens, colOverrides, colHandovers, colOutbox,
-		colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns} {
+		colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns, colRunbooks, colEvidence} {
 		if err := CreateIndexes(ctx, db.db.Collection(col), all[col]...); err != nil {
 			return err
 		}
