@@ -103,7 +103,11 @@ func TestDecide(t *testing.T) {
 		{"plan needs a confirmed level", at(Confirm), TransitionInput{To: Plan}, []string{"confirmed"}, nil},
 		{"dispatch needs a plan", confirmed(Plan), TransitionInput{To: Dispatch}, []string{"plan"}, nil},
 		{"dispatch with measures", confirmed(Plan), TransitionInput{To: Dispatch, Measures: "isolate PC"}, nil, nil},
-		{"dispatch with tasks", func() *Incident { i := confirmed(Plan); i.Tasks = []Task{{ID: "t1", TaskSpec: TaskSpec{Title: "isolate"}}}; return i }(), TransitionInput{To: Dispatch}, nil, nil},
+		{"dispatch with tasks", func() *Incident {
+			i := confirmed(Plan)
+			i.Tasks = []Task{{ID: "t1", TaskSpec: TaskSpec{Title: "isolate"}}}
+			return i
+		}(), TransitionInput{To: Dispatch}, nil, nil},
 		{"special dispatch needs approval", special(Plan), TransitionInput{To: Dispatch, Measures: "m"}, []string{"plan_approval"}, nil},
 		{"special dispatch approved", func() *Incident { i := special(Plan); i.Plan.ApprovedBy = &me; return i }(), TransitionInput{To: Dispatch, Measures: "m"}, nil, nil},
 		{"handle needs assignees", confirmed(Dispatch), TransitionInput{To: Handle}, []string{"assignees"}, nil},

@@ -95,7 +95,9 @@ func TestLibraryConcurrentSaves(t *testing.T) {
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		wg.Go(func() { _, errs[i] = lib.Save(ctx, "ddos", 1, v1.Source+"\n# edit "+string(rune('a'+i))+"\n", "", editor) })
+		wg.Go(func() {
+			_, errs[i] = lib.Save(ctx, "ddos", 1, v1.Source+"\n# edit "+string(rune('a'+i))+"\n", "", editor)
+		})
 	}
 	wg.Wait()
 	wins := 0

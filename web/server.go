@@ -12,6 +12,7 @@ import (
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/runbooks"
 )
 
 // MaxBody is the largest request body accepted anywhere.
@@ -38,6 +39,12 @@ type Deps struct {
 	// Rosters keeps people, teams, rotations, overrides, handovers and
 	// escalation policies; without it the roster API and pages answer 503.
 	Rosters escalation.RosterStore
+	// Runbooks is the library of emergency plans; without it the runbook
+	// API and pages answer 503 and the plan offers no runbooks.
+	Runbooks *runbooks.Library
+	// Evidence keeps the files attached to tasks; without it uploads
+	// answer 503.
+	Evidence EvidenceStore
 }
 
 // Server serves Tocsin over HTTP.
@@ -51,6 +58,8 @@ type Server struct {
 	ready     func(ctx context.Context) error
 	boardSrc  BoardSource
 	rosters   escalation.RosterStore
+	runbooks  *runbooks.Library
+	evidence  EvidenceStore
 	pages     *pages
 	handler   http.Handler
 }
@@ -63,7 +72,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
-		boardSrc: d.Board,
+		boardSrc: d.Board, runbooks: d.Runbooks, evidence: d.Evidence,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -81,6 +90,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.apiRoutes(r)
 	s.pageRoutes(r)
 	s.rosterRoutes(r)
+	s.taskRoutes(r)
+	s.runbookRoutes(r)
 	r.NoRoute(s.notFound)
 
 	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are

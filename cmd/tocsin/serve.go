@@ -15,6 +15,7 @@ import (
 
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/runbooks"
 	"github.com/tocsin-hub/tocsin/store"
 	"github.com/tocsin-hub/tocsin/web"
 )
@@ -73,13 +74,19 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		}
 	}
 
+	library, err := runbooks.NewLibrary(db.Runbooks(), time.Now)
+	if err != nil {
+		return fmt.Errorf("runbooks: %w", err)
+	}
+
 	srv, err := web.New(web.Config{
 		BaseURL:        cfg.BaseURL,
 		BootstrapToken: cfg.BootstrapToken,
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 		Now:            time.Now,
-	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board})
+	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
+		Runbooks: library, Evidence: db.Evidence()})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
