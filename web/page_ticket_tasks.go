@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -218,7 +219,7 @@ func (s *Server) workOf(c *gin.Context, l string, p access.Principal, inc *incid
 	if canPlan && inc.Stage == incident.Plan && s.runbooks != nil {
 		w.Chooser = s.chooserOf(c.Request.Context(), l, inc, planAction, csrf, version)
 		if st.Which == "plan-"+planChoose {
-			w.Chooser.Error = strings.TrimSpace(st.Problem + " " + strings.Join(slices.Collect(mapValues(st.Errors)), " "))
+			w.Chooser.Error = strings.TrimSpace(st.Problem + " " + strings.Join(slices.Sorted(maps.Values(st.Errors)), " "))
 		}
 	}
 	working := inc.Stage == incident.Plan || inc.Stage == incident.Dispatch || inc.Stage == incident.Handle
@@ -273,16 +274,6 @@ func (s *Server) workOf(c *gin.Context, l string, p access.Principal, inc *incid
 	}
 	w.Show = len(w.Runbooks) > 0 || len(w.Groups) > 0 || w.Chooser != nil || len(w.SideForms) > 0 || w.Approval != nil
 	return w
-}
-
-func mapValues(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for _, v := range m {
-			if !yield(v) {
-				return
-			}
-		}
-	}
 }
 
 func approvalOf(l string, inc *incident.Incident) *approvalView {
@@ -362,7 +353,7 @@ func (s *Server) taskViewOf(l string, p access.Principal, inc *incident.Incident
 		tv.Evidence = append(tv.Evidence, evidenceView{Name: e.Name, Size: sizeLabel(e.Size), URL: evidenceURL(inc, e.ID), By: e.By.Name})
 	}
 	if st.Which == "task-"+t.ID {
-		tv.Problem = strings.TrimSpace(st.Problem + " " + strings.Join(slices.Collect(mapValues(st.Errors)), " "))
+		tv.Problem = strings.TrimSpace(st.Problem + " " + strings.Join(slices.Sorted(maps.Values(st.Errors)), " "))
 		tv.Open = true
 	}
 	working := inc.Stage == incident.Plan || inc.Stage == incident.Dispatch || inc.Stage == incident.Handle
