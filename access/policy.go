@@ -79,3 +79,39 @@ func CanEditPolicy(p Principal) bool { return p.Has(Admin) }
 // outbox (recipients, addresses, errors) and send failed ones again:
 // admins only.
 func CanManageOutbox(p Principal) bool { return p.Has(Admin) }
+
+// CanPlan reports whether p may shape inc's response plan: choose
+// runbooks, add, remove and reorder tasks, write measures, submit the plan
+// for approval, and dispatch (assign tasks). That is the response
+// center's work; managers and admins may step in.
+func CanPlan(p Principal, inc *incident.Incident) bool {
+	return CanView(p, inc) && p.Has(Coordinator, Manager, Admin)
+}
+
+// CanApprovePlan reports whether p may approve, reject or return the plan
+// of a special incident: managers (and admins, as for closing).
+func CanApprovePlan(p Principal, inc *incident.Incident) bool {
+	return CanView(p, inc) && p.Has(Manager, Admin)
+}
+
+// CanWorkTask reports whether p may act on task t of inc: accept or
+// decline it, change its state, write progress notes and attach evidence.
+// The person it is assigned to may, and so may those who plan (for a
+// vendor, who has no account, or an assignee reached by phone).
+func CanWorkTask(p Principal, inc *incident.Incident, t *incident.Task) bool {
+	if !CanView(p, inc) {
+		return false
+	}
+	if CanPlan(p, inc) {
+		return true
+	}
+	return p.Username != "" && t.AssigneeKind == incident.AssignPerson && t.Assignee == p.Username
+}
+
+// CanReadRunbooks reports whether p may read the runbooks: those who work
+// incidents.
+func CanReadRunbooks(p Principal) bool { return p.Has(Responder, Coordinator, Manager, Admin) }
+
+// CanEditRunbooks reports whether p may create and edit runbooks: the
+// response center, which keeps them, and admins.
+func CanEditRunbooks(p Principal) bool { return p.Has(Coordinator, Admin) }

@@ -23,6 +23,11 @@ func TestPolicyMatrix(t *testing.T) {
 		"manager":             {UserID: "u-m", Roles: []Role{Reporter, Manager}},
 		"admin":               {UserID: "u-a", Roles: []Role{Admin}},
 	}
+	// Tasks: one assigned to li.na (who is a participant by name), one to
+	// someone else, one to a vendor whose name is li.na's username.
+	assigned := incident.Task{ID: "t1", Assignee: "li.na", AssigneeKind: incident.AssignPerson}
+	other := incident.Task{ID: "t2", Assignee: "wang.wei", AssigneeKind: incident.AssignPerson}
+	vendor := incident.Task{ID: "t3", Assignee: "li.na", AssigneeKind: incident.AssignVendor}
 	type action struct {
 		name string
 		do   func(Principal) bool
@@ -43,18 +48,25 @@ func TestPolicyMatrix(t *testing.T) {
 		{"edit roster", CanEditRoster},
 		{"edit policy", CanEditPolicy},
 		{"manage outbox", CanManageOutbox},
+		{"plan", func(p Principal) bool { return CanPlan(p, inc(incident.Plan)) }},
+		{"approve plan", func(p Principal) bool { return CanApprovePlan(p, inc(incident.Plan)) }},
+		{"work own task", func(p Principal) bool { return CanWorkTask(p, inc(incident.Handle), &assigned) }},
+		{"work other task", func(p Principal) bool { return CanWorkTask(p, inc(incident.Handle), &other) }},
+		{"work vendor task", func(p Principal) bool { return CanWorkTask(p, inc(incident.Handle), &vendor) }},
+		{"read runbooks", CanReadRunbooks},
+		{"edit runbooks", CanEditRunbooks},
 	}
 	// Each row: the actions allowed, in the order above (1 = allowed).
 	want := map[string]string{
-		"anonymous":           "000000000000000",
-		"reporter (own)":      "100000000010000",
-		"reporter (other)":    "000000000010000",
-		"responder (outside)": "000000000110000",
-		"responder (by id)":   "111010001110000",
-		"responder (by name)": "111010001110000",
-		"coordinator":         "111110011110100",
-		"manager":             "111111111110000",
-		"admin":               "111111111111111",
+		"anonymous":           "0000000000000000000000",
+		"reporter (own)":      "1000000000100000000000",
+		"reporter (other)":    "0000000000100000000000",
+		"responder (outside)": "0000000001100000000010",
+		"responder (by id)":   "1110100011100000000010",
+		"responder (by name)": "1110100011100000010010",
+		"coordinator":         "1111100111101001011111",
+		"manager":             "1111111111100001111110",
+		"admin":               "1111111111111111111111",
 	}
 	for name, p := range who {
 		got := ""

@@ -21,6 +21,10 @@
 //     their keys; the protocol is described at the top of engine.go;
 //   - Jobs (jobs.go) run periodic work on cron, each run claimed once across
 //     instances.
+//   - PickAssignee (assignee.go) chooses who a task goes to by default (the
+//     on-call person of its team, else someone with its role), and
+//     TaskNotices (tasks.go) is the notify.Planner of the working stages:
+//     assignments, declines, approval requests and decisions.
 //
 // Contracts worth knowing before reading the files:
 //

@@ -2,6 +2,7 @@ package incident
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -21,6 +22,17 @@ func Decide(inc *Incident, in TransitionInput, by Actor, now time.Time) (*Incide
 	changes, err := apply(next, in)
 	if err != nil {
 		return nil, err
+	}
+	// What a manager approved is the plan as it was: new measures on the
+	// way out of the plan stage, or going back to re-plan, need approval
+	// again.
+	var voided []Entry
+	if slices.ContainsFunc(changes, func(c FieldChange) bool { return c.Field == "measures" }) && inc.Stage == Plan ||
+		move == MoveBack && in.To.index() <= Plan.index() {
+		if e, ok := voidApproval(next); ok {
+			e.At, e.Actor = now, by
+			voided = append(voided, e)
+		}
 	}
 	var missing []Condition
 	switch move {
@@ -53,6 +65,7 @@ func Decide(inc *Incident, in TransitionInput, by Actor, now time.Time) (*Incide
 		Reason: strings.TrimSpace(in.Reason), Note: strings.TrimSpace(in.Note),
 		Changes: changes,
 	})
+	next.Timeline = append(next.Timeline, voided...)
 	return next, nil
 }
 

@@ -3,6 +3,12 @@
 // Service that applies commands (report, transition, change level) to incidents
 // kept in a Store.
 //
+// The working stages live here too: the response plan (the runbook versions
+// chosen, with a copy of what they brought; extra measures; a special
+// incident's approval) and the tasks with their assignment, state, result and
+// evidence (task.go, plan.go). Their commands (work.go, work_task.go) are
+// decided by DecideWork and applied by Service.Work like a transition.
+//
 // Decisions are pure functions (see machine.go) so that they can be tested by
 // table; the Service only loads, decides, and persists with an optimistic
 // version check. A change and its timeline entry are written in one document

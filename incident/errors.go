@@ -68,3 +68,20 @@ func (e *BlockedError) Error() string {
 	}
 	return "cannot enter " + string(e.To) + " from " + string(e.From) + ": missing " + strings.Join(codes, ", ")
 }
+
+// ErrTaskNotFound is returned for a task id the incident does not have.
+var ErrTaskNotFound = errors.New("task not found")
+
+// RefusedError says a plan or task command cannot be done now (the stage
+// is wrong, the task is not in a state that allows it), in both languages.
+// It wraps ErrNotAllowed.
+type RefusedError struct {
+	EN, ZH string
+}
+
+func (e *RefusedError) Error() string { return e.EN }
+
+// Unwrap makes a refusal an ErrNotAllowed.
+func (e *RefusedError) Unwrap() error { return ErrNotAllowed }
+
+func refused(en, zh string) error { return &RefusedError{EN: en, ZH: zh} }

@@ -10,6 +10,11 @@ import (
 type Actor struct {
 	ID   string
 	Name string
+	// Username is the account's username, which is also the person's id in
+	// the contact roster: notifications about the actor's work (a declined
+	// task, a plan decision) go to this person. Empty for System and for
+	// callers without an account (the bootstrap token).
+	Username string
 }
 
 // System is the actor of changes Tocsin makes on its own.
@@ -54,48 +59,20 @@ type Incident struct {
 	Plan           ResponsePlan
 	Assignees      []Assignee
 	Tasks          []Task
+	TaskSeq        int // tasks numbered so far: ids are never reused, even after a removal
 	Review         ReviewReport
 	Rejection      Rejection
 
 	Timeline []Entry
 }
 
-// ResponsePlan is the response plan made at the plan stage.
-type ResponsePlan struct {
-	Measures   string // extra measures, free text
-	ApprovedBy *Actor // a manager, required for special incidents
-	ApprovedAt *time.Time
-}
-
-// Assignee is a team or person called in at dispatch, internal or external.
+// Assignee is a resource called in at dispatch: a team or person of the
+// organization, or an external vendor or agency (DOMAIN.md, 资源调配).
 type Assignee struct {
-	Kind string // team, person, vendor
-	Name string
-}
-
-// TaskStatus is the state of one task.
-type TaskStatus string
-
-// Task states.
-const (
-	TaskTodo       TaskStatus = "todo"
-	TaskInProgress TaskStatus = "in_progress"
-	TaskDone       TaskStatus = "done"
-	TaskBlocked    TaskStatus = "blocked"
-	TaskWaived     TaskStatus = "waived"
-)
-
-// Finished reports whether a task in this state no longer holds up review.
-func (s TaskStatus) Finished() bool { return s == TaskDone || s == TaskWaived }
-
-// Task is one thing to do for the incident, usually a runbook step.
-type Task struct {
-	ID       string
-	Title    string
-	Stage    Stage
-	Required bool
-	Status   TaskStatus
-	Assignee string
+	Kind    string // team, person, vendor
+	Name    string
+	ID      string // the roster id of a team or person; a vendor's name
+	Contact string // how to reach a vendor
 }
 
 // ReviewReport is the post-incident review written at the review stage.
@@ -149,6 +126,7 @@ type Entry struct {
 	Reason  string
 	Note    string
 	Changes []FieldChange
+	Task    string // the task the entry is about, for task entries
 }
 
 // FieldChange is one field's value before and after a change.
@@ -168,7 +146,14 @@ func (inc *Incident) Clone() *Incident {
 	c.Participants = append([]string(nil), inc.Participants...)
 	c.OccurrenceKeys = append([]string(nil), inc.OccurrenceKeys...)
 	c.Assignees = append([]Assignee(nil), inc.Assignees...)
-	c.Tasks = append([]Task(nil), inc.Tasks...)
+	c.Tasks = make([]Task, len(inc.Tasks))
+	for i, t := range inc.Tasks {
+		c.Tasks[i] = t.clone()
+	}
+	if inc.Tasks == nil {
+		c.Tasks = nil
+	}
+	c.Plan = inc.Plan.clone()
 	c.Timeline = append([]Entry(nil), inc.Timeline...)
 	if inc.AckedAt != nil {
 		t := *inc.AckedAt

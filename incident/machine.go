@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -54,7 +55,7 @@ var (
 	CondPlan           = Condition{"plan", "a response plan (measures or tasks) is required", "需要制定响应计划（措施或任务）"}
 	CondPlanApproval   = Condition{"plan_approval", "a special incident's plan needs a manager's approval", "特殊事件的响应计划需经管理者批准"}
 	CondAssignees      = Condition{"assignees", "at least one team or person must be assigned", "至少需要指派一个团队或人员"}
-	CondTasksAssigned  = Condition{"tasks_assigned", "every task needs an assignee", "每项任务都需要指派负责人"}
+	CondTasksAssigned  = Condition{"tasks_assigned", "every unfinished task needs an assignee", "每项未完成的任务都需要指派负责人"}
 	CondTasksFinished  = Condition{"tasks_finished", "every required task must be done or waived", "所有必需任务须已完成或豁免"}
 	CondReviewSummary  = Condition{"review_summary", "the review summary is required", "需要填写总结"}
 	CondRootCause      = Condition{"root_cause", "the root cause is required", "需要填写根本原因"}
@@ -90,14 +91,79 @@ func EntryConditions(s Stage) []Condition {
 // order of EntryConditions. inc is the incident with the request's stage
 // fields already applied. Conditions that do not apply (plan approval for a
 // level below special, duplicate_of for a false positive) are never missing.
+//
+// Conditions about tasks and approval say which tasks hold the move up and
+// where the approval stands, so the refusal tells people what to do.
 func Missing(inc *Incident, to Stage) []Condition {
 	var out []Condition
 	for _, c := range EntryConditions(to) {
 		if !holds(inc, c) {
-			out = append(out, c)
+			out = append(out, explain(inc, c))
 		}
 	}
 	return out
+}
+
+// maxNamed is how many tasks a condition names before "and N more".
+const maxNamed = 10
+
+// explain adds to a missing condition what makes it so: the tasks not
+// finished or not assigned, the state of the plan's approval.
+func explain(inc *Incident, c Condition) Condition {
+	var en, zh []string
+	name := func(t Task) {
+		se, sz := t.Status.Names()
+		if t.Status == "" {
+			se, sz = TaskTodo.Names()
+		}
+		en = append(en, fmt.Sprintf("%s “%s” (%s)", t.ID, t.TitleIn("en"), se))
+		zh = append(zh, fmt.Sprintf("%s“%s”（%s）", t.ID, t.TitleIn("zh"), sz))
+	}
+	switch c {
+	case CondTasksFinished:
+		for _, t := range inc.Tasks {
+			if t.Required && !t.Status.Finished() {
+				name(t)
+			}
+		}
+	case CondTasksAssigned:
+		for _, t := range inc.Tasks {
+			if !t.Status.Finished() && strings.TrimSpace(t.Assignee) == "" {
+				name(t)
+			}
+		}
+	case CondPlanApproval:
+		p := inc.Plan
+		switch p.Approval {
+		case ApprovalPending:
+			c.EN += " (submitted, awaiting a decision)"
+			c.ZH += "（已提交，等待审批）"
+		case ApprovalReturned, ApprovalRejected:
+			verb, verbZH := "returned", "退回"
+			if p.Approval == ApprovalRejected {
+				verb, verbZH = "rejected", "驳回"
+			}
+			c.EN += fmt.Sprintf(" (%s: %s; change it and submit it again)", verb, p.Comment)
+			c.ZH += fmt.Sprintf("（已被%s：%s；请修改后重新提交）", verbZH, p.Comment)
+		default:
+			c.EN += " (submit the plan for approval)"
+			c.ZH += "（请提交计划审批）"
+		}
+		return c
+	default:
+		return c
+	}
+	if len(en) == 0 {
+		return c
+	}
+	more, moreZH := "", ""
+	if n := len(en) - maxNamed; n > 0 {
+		en, zh = en[:maxNamed], zh[:maxNamed]
+		more, moreZH = fmt.Sprintf("; and %d more", n), fmt.Sprintf("；另有 %d 项", n)
+	}
+	c.EN += ": " + strings.Join(en, "; ") + more
+	c.ZH += "：" + strings.Join(zh, "；") + moreZH
+	return c
 }
 
 func holds(inc *Incident, c Condition) bool {
@@ -120,7 +186,9 @@ func holds(inc *Incident, c Condition) bool {
 	case CondAssignees:
 		return len(inc.Assignees) > 0
 	case CondTasksAssigned:
-		return !slices.ContainsFunc(inc.Tasks, func(t Task) bool { return blank(t.Assignee) })
+		// A finished task needs nobody; a declined one is back with the
+		// coordinator and has no assignee until it is given again.
+		return !slices.ContainsFunc(inc.Tasks, func(t Task) bool { return !t.Status.Finished() && blank(t.Assignee) })
 	case CondTasksFinished:
 		return !slices.ContainsFunc(inc.Tasks, func(t Task) bool { return t.Required && !t.Status.Finished() })
 	case CondReviewSummary:

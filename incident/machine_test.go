@@ -2,7 +2,7 @@ package incident
 
 import (
 	"errors"
-	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -103,25 +103,29 @@ func TestDecide(t *testing.T) {
 		{"plan needs a confirmed level", at(Confirm), TransitionInput{To: Plan}, []string{"confirmed"}, nil},
 		{"dispatch needs a plan", confirmed(Plan), TransitionInput{To: Dispatch}, []string{"plan"}, nil},
 		{"dispatch with measures", confirmed(Plan), TransitionInput{To: Dispatch, Measures: "isolate PC"}, nil, nil},
-		{"dispatch with tasks", func() *Incident { i := confirmed(Plan); i.Tasks = []Task{{ID: "t1", Title: "isolate"}}; return i }(), TransitionInput{To: Dispatch}, nil, nil},
+		{"dispatch with tasks", func() *Incident {
+			i := confirmed(Plan)
+			i.Tasks = []Task{{ID: "t1", TaskSpec: TaskSpec{Title: "isolate"}}}
+			return i
+		}(), TransitionInput{To: Dispatch}, nil, nil},
 		{"special dispatch needs approval", special(Plan), TransitionInput{To: Dispatch, Measures: "m"}, []string{"plan_approval"}, nil},
 		{"special dispatch approved", func() *Incident { i := special(Plan); i.Plan.ApprovedBy = &me; return i }(), TransitionInput{To: Dispatch, Measures: "m"}, nil, nil},
 		{"handle needs assignees", confirmed(Dispatch), TransitionInput{To: Handle}, []string{"assignees"}, nil},
 		{"handle with assignees", confirmed(Dispatch), TransitionInput{To: Handle, Assignees: []Assignee{{Kind: "team", Name: "Network"}}}, nil, nil},
 		{"handle needs every task assigned", func() *Incident {
 			i := confirmed(Dispatch)
-			i.Assignees = []Assignee{{"team", "Network"}}
+			i.Assignees = []Assignee{{Kind: "team", Name: "Network"}}
 			i.Tasks = []Task{{ID: "a", Assignee: "li.na"}, {ID: "b"}}
 			return i
 		}(), TransitionInput{To: Handle}, []string{"tasks_assigned"}, nil},
 		{"review needs required tasks finished", func() *Incident {
 			i := confirmed(Handle)
-			i.Tasks = []Task{{ID: "a", Required: true, Status: TaskDone}, {ID: "b", Required: true, Status: TaskInProgress}, {ID: "c", Status: TaskTodo}}
+			i.Tasks = []Task{{ID: "a", TaskSpec: TaskSpec{Required: true}, Status: TaskDone}, {ID: "b", TaskSpec: TaskSpec{Required: true}, Status: TaskInProgress}, {ID: "c", Status: TaskTodo}}
 			return i
 		}(), TransitionInput{To: Review}, []string{"tasks_finished"}, nil},
 		{"review with waived and optional tasks", func() *Incident {
 			i := confirmed(Handle)
-			i.Tasks = []Task{{ID: "a", Required: true, Status: TaskWaived}, {ID: "c", Status: TaskTodo}}
+			i.Tasks = []Task{{ID: "a", TaskSpec: TaskSpec{Required: true}, Status: TaskWaived}, {ID: "c", Status: TaskTodo}}
 			return i
 		}(), TransitionInput{To: Review}, nil, nil},
 		{"close needs the review", confirmed(Review), TransitionInput{To: Closed}, []string{"review_summary", "root_cause", "lessons"}, nil},
@@ -176,7 +180,9 @@ func TestDecide(t *testing.T) {
 	}
 }
 
-func equalIncidents(a, b *Incident) bool { return fmt.Sprintf("%+v", *a) == fmt.Sprintf("%+v", *b) }
+// equalIncidents compares deeply: a decision must not change its input,
+// even through a pointer it shares.
+func equalIncidents(a, b *Incident) bool { return reflect.DeepEqual(a, b) }
 
 func TestDecideRecordsChanges(t *testing.T) {
 	inc := at(Receive)

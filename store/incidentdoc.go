@@ -53,6 +53,7 @@ type incidentDoc struct {
 	Plan           planDoc       `bson:"plan"`
 	Assignees      []assigneeDoc `bson:"assignees,omitempty"`
 	Tasks          []taskDoc     `bson:"tasks,omitempty"`
+	TaskSeq        int           `bson:"task_seq,omitempty"`
 	Review         reviewDoc     `bson:"review"`
 	Rejection      rejectionDoc  `bson:"rejection"`
 
@@ -60,28 +61,16 @@ type incidentDoc struct {
 }
 
 type actorDoc struct {
-	ID   string `bson:"id"`
-	Name string `bson:"name"`
-}
-
-type planDoc struct {
-	Measures   string     `bson:"measures,omitempty"`
-	ApprovedBy *actorDoc  `bson:"approved_by,omitempty"`
-	ApprovedAt *time.Time `bson:"approved_at,omitempty"`
+	ID       string `bson:"id"`
+	Name     string `bson:"name"`
+	Username string `bson:"username,omitempty"`
 }
 
 type assigneeDoc struct {
-	Kind string `bson:"kind"`
-	Name string `bson:"name"`
-}
-
-type taskDoc struct {
-	ID       string `bson:"id"`
-	Title    string `bson:"title"`
-	Stage    string `bson:"stage,omitempty"`
-	Required bool   `bson:"required"`
-	Status   string `bson:"status"`
-	Assignee string `bson:"assignee,omitempty"`
+	Kind    string `bson:"kind"`
+	Name    string `bson:"name"`
+	ID      string `bson:"id,omitempty"`
+	Contact string `bson:"contact,omitempty"`
 }
 
 type reviewDoc struct {
@@ -107,6 +96,7 @@ type entryDoc struct {
 	Reason  string           `bson:"reason,omitempty"`
 	Note    string           `bson:"note,omitempty"`
 	Changes []fieldChangeDoc `bson:"changes,omitempty"`
+	Task    string           `bson:"task,omitempty"`
 }
 
 type fieldChangeDoc struct {
@@ -154,11 +144,8 @@ func incidentToDoc(inc *incident.Incident) (*incidentDoc, error) {
 		RequestHash:    inc.RequestHash,
 		OccurrenceKeys: inc.OccurrenceKeys,
 		AssessmentNote: inc.AssessmentNote,
-		Plan: planDoc{
-			Measures:   inc.Plan.Measures,
-			ApprovedBy: actorPtrToDoc(inc.Plan.ApprovedBy),
-			ApprovedAt: utcPtr(inc.Plan.ApprovedAt),
-		},
+		Plan:           planToDoc(inc.Plan),
+		TaskSeq:        inc.TaskSeq,
 		Review: reviewDoc{
 			Summary:     inc.Review.Summary,
 			RootCause:   inc.Review.RootCause,
@@ -182,11 +169,10 @@ func incidentToDoc(inc *incident.Incident) (*incidentDoc, error) {
 		}
 	}
 	for _, a := range inc.Assignees {
-		d.Assignees = append(d.Assignees, assigneeDoc{Kind: a.Kind, Name: a.Name})
+		d.Assignees = append(d.Assignees, assigneeDoc(a))
 	}
 	for _, t := range inc.Tasks {
-		d.Tasks = append(d.Tasks, taskDoc{ID: t.ID, Title: t.Title, Stage: string(t.Stage),
-			Required: t.Required, Status: string(t.Status), Assignee: t.Assignee})
+		d.Tasks = append(d.Tasks, taskToDoc(t))
 	}
 	for _, e := range inc.Timeline {
 		d.Timeline = append(d.Timeline, entryToDoc(e))
@@ -197,7 +183,7 @@ func incidentToDoc(inc *incident.Incident) (*incidentDoc, error) {
 // entryToDoc converts one timeline entry.
 func entryToDoc(e incident.Entry) entryDoc {
 	ed := entryDoc{At: e.At.UTC(), Actor: actorToDoc(e.Actor), Kind: string(e.Kind),
-		From: e.From, To: e.To, Reason: e.Reason, Note: e.Note}
+		From: e.From, To: e.To, Reason: e.Reason, Note: e.Note, Task: e.Task}
 	for _, c := range e.Changes {
 		ed.Changes = append(ed.Changes, fieldChangeDoc(c))
 	}
@@ -236,11 +222,8 @@ func incidentFromDoc(d *incidentDoc) *incident.Incident {
 		RequestHash:    d.RequestHash,
 		OccurrenceKeys: d.OccurrenceKeys,
 		AssessmentNote: d.AssessmentNote,
-		Plan: incident.ResponsePlan{
-			Measures:   d.Plan.Measures,
-			ApprovedBy: actorPtrFromDoc(d.Plan.ApprovedBy),
-			ApprovedAt: utcPtr(d.Plan.ApprovedAt),
-		},
+		Plan:           planFromDoc(d.Plan),
+		TaskSeq:        d.TaskSeq,
 		Review: incident.ReviewReport{
 			Summary:     d.Review.Summary,
 			RootCause:   d.Review.RootCause,
@@ -258,15 +241,14 @@ func incidentFromDoc(d *incidentDoc) *incident.Incident {
 		inc.StageEnteredAt[incident.Stage(s)] = t.UTC()
 	}
 	for _, a := range d.Assignees {
-		inc.Assignees = append(inc.Assignees, incident.Assignee{Kind: a.Kind, Name: a.Name})
+		inc.Assignees = append(inc.Assignees, incident.Assignee(a))
 	}
 	for _, t := range d.Tasks {
-		inc.Tasks = append(inc.Tasks, incident.Task{ID: t.ID, Title: t.Title, Stage: incident.Stage(t.Stage),
-			Required: t.Required, Status: incident.TaskStatus(t.Status), Assignee: t.Assignee})
+		inc.Tasks = append(inc.Tasks, taskFromDoc(t))
 	}
 	for _, ed := range d.Timeline {
 		e := incident.Entry{At: ed.At.UTC(), Actor: actorFromDoc(ed.Actor), Kind: incident.EntryKind(ed.Kind),
-			From: ed.From, To: ed.To, Reason: ed.Reason, Note: ed.Note}
+			From: ed.From, To: ed.To, Reason: ed.Reason, Note: ed.Note, Task: ed.Task}
 		for _, c := range ed.Changes {
 			e.Changes = append(e.Changes, incident.FieldChange(c))
 		}
@@ -275,9 +257,9 @@ func incidentFromDoc(d *incidentDoc) *incident.Incident {
 	return inc
 }
 
-func actorToDoc(a incident.Actor) actorDoc { return actorDoc{ID: a.ID, Name: a.Name} }
+func actorToDoc(a incident.Actor) actorDoc { return actorDoc(a) }
 
-func actorFromDoc(d actorDoc) incident.Actor { return incident.Actor{ID: d.ID, Name: d.Name} }
+func actorFromDoc(d actorDoc) incident.Actor { return incident.Actor(d) }
 
 func actorPtrToDoc(a *incident.Actor) *actorDoc {
 	if a == nil {

@@ -23,7 +23,7 @@ func ptr[T any](v T) *T { return &v }
 
 // fullIncident has every field set.
 func fullIncident(number string) *incident.Incident {
-	alice := incident.Actor{ID: "u-alice", Name: "Alice"}
+	alice := incident.Actor{ID: "u-alice", Name: "Alice", Username: "alice"}
 	boss := incident.Actor{ID: "u-boss", Name: "Boss"}
 	return &incident.Incident{
 		Number:         number,
@@ -61,11 +61,28 @@ func fullIncident(number string) *incident.Incident {
 			Measures:   "isolate, restore from backup",
 			ApprovedBy: &boss,
 			ApprovedAt: ptr(at(12)),
+			Runbooks: []incident.RunbookUse{{ID: "ransomware", Version: 3, Title: "Ransomware", TitleZH: "勒索软件", By: alice, At: at(10),
+				Steps: []incident.TaskSpec{{Step: "isolate", Title: "Isolate", TitleZH: "隔离", Detail: "pull the cable", DetailZH: "拔网线",
+					Stage: incident.Handle, Phase: incident.PhaseIsolate, Role: "terminal_engineer", Team: "desk", Required: true,
+					Expected: 30 * time.Minute, EvidenceHint: "photo", EvidenceHintZH: "照片"}},
+				Contacts: []incident.PlanContact{{Name: "Police", NameZH: "公安", Kind: "police", Phone: "110", Email: "a@b.cn", When: "at once", WhenZH: "立即"}},
+				Rules:    []incident.PlanRule{{Audience: "CAC", AudienceZH: "网信办", When: "after confirming", WhenZH: "确认后", Within: time.Hour, Owner: "coordinator", Required: true}},
+			}},
+			Approval: incident.ApprovalApproved, Round: 2, SubmittedBy: &alice, SubmittedAt: ptr(at(11)),
+			DecidedBy: &boss, DecidedAt: ptr(at(12)), Comment: "ok now",
 		},
-		Assignees: []incident.Assignee{{Kind: "team", Name: "SOC"}, {Kind: "vendor", Name: "DFIR Inc"}},
+		Assignees: []incident.Assignee{{Kind: "team", Name: "SOC", ID: "soc"}, {Kind: "vendor", Name: "DFIR Inc", ID: "DFIR Inc", Contact: "400-000"}},
+		TaskSeq:   3,
 		Tasks: []incident.Task{
-			{ID: "t1", Title: "Isolate fs01", Stage: incident.Handle, Required: true, Status: incident.TaskDone, Assignee: "u-bob"},
-			{ID: "t2", Title: "Notify regulator", Stage: incident.Handle, Status: incident.TaskWaived},
+			{ID: "t1", TaskSpec: incident.TaskSpec{Step: "isolate", Title: "Isolate fs01", TitleZH: "隔离", Stage: incident.Handle, Phase: incident.PhaseIsolate,
+				Required: true, Expected: time.Hour, EvidenceHint: "photo"}, Runbook: "ransomware@3", Status: incident.TaskDone,
+				Assignee: "bob", AssigneeKind: incident.AssignPerson, AssigneeName: "Bob", AssignedBy: &alice, AssignedAt: ptr(at(15)),
+				DueAt: ptr(at(75)), Round: 2, Response: incident.ResponseAccepted, RespondedAt: ptr(at(16)),
+				Declined:  &incident.Decline{By: boss, Reason: "on leave", At: at(14)},
+				StartedAt: ptr(at(17)), FinishedAt: ptr(at(40)), Result: "isolated", Reason: "",
+				Evidence: []incident.Evidence{{ID: "0123456789abcdef01234567", Name: "photo.png", ContentType: "image/png", Size: 42, SHA256: "ab", By: alice, At: at(40)}}},
+			{ID: "t3", TaskSpec: incident.TaskSpec{Title: "Notify regulator", Stage: incident.Handle}, Status: incident.TaskWaived, Reason: "not needed",
+				Assignee: "DFIR Inc", AssigneeKind: incident.AssignVendor, AssigneeName: "DFIR Inc", Contact: "400-000"},
 		},
 		Review: incident.ReviewReport{
 			Summary: "restored", RootCause: "phishing", Lessons: "MFA everywhere",
@@ -76,6 +93,7 @@ func fullIncident(number string) *incident.Incident {
 			{At: at(0), Actor: alice, Kind: incident.EntryReported, To: "receive", Note: "reported via api"},
 			{At: at(5), Actor: boss, Kind: incident.EntryStage, From: "receive", To: "confirm", Reason: "real",
 				Changes: []incident.FieldChange{{Field: "level", Before: "serious", After: "special"}, {Field: "scope", Before: "", After: "global"}}},
+			{At: at(40), Actor: alice, Kind: incident.EntryTaskStatus, From: "in_progress", To: "done", Note: "isolated", Task: "t1"},
 		},
 	}
 }

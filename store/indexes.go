@@ -66,6 +66,8 @@ func indexes() map[string][]mongo.IndexModel {
 		colTimerEvents: {plain("seq", "seq"), plain("at", "at")},
 		colTimerLeases: {plain("epoch", "epoch"), plain("at", "at")},
 		colJobRuns:     {plain("scheduled", "scheduled")},
+		colRunbooks:    {plain("runbook", "runbook")},
+		colEvidence:    {plain("incident", "incident")},
 	}
 }
 
@@ -112,7 +114,7 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 // also the one for _id) before its first document.
 var collections = []string{colIncidents, colIncidentKeys, colCounters, colUsers, colSessions, colTokens,
 	colPeople, colTeams, colDepartments, colOverrides, colHandovers, colPolicies, colOutbox,
-	colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns}
+	colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns, colRunbooks, colEvidence}
 
 // ensureCollection creates col unless it exists.
 func (db *DB) ensureCollection(ctx context.Context, col string) error {

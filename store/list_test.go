@@ -110,7 +110,7 @@ func TestListBrief(t *testing.T) {
 	}
 
 	page, err = st.List(ctx, incident.ListFilter{})
-	if err != nil || page.Items[0].Description == "" || len(page.Items[0].Timeline) != 2 {
+	if err != nil || page.Items[0].Description == "" || len(page.Items[0].Timeline) != 3 {
 		t.Errorf("a full list keeps description and timeline: %+v, %v", page.Items, err)
 	}
 }

@@ -112,7 +112,7 @@ func (s *Server) apiGet(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toIncidentJSON(inc, s.cfg.BaseURL))
+	c.JSON(http.StatusOK, toWorkJSON(inc, s.cfg.BaseURL))
 }
 
 // listFilter reads list filters from the query string, shared by the API and
@@ -276,6 +276,10 @@ func (s *Server) apiMeta(c *gin.Context) {
 		"scopes":     []incident.Scope{incident.Local, incident.Global},
 		"stages":     stages,
 		"roles":      access.Roles(),
+		// The working stages: what a task can be and go through.
+		"task_stages":   incident.TaskStages(),
+		"task_statuses": incident.TaskStatuses(),
+		"phases":        incident.Phases(),
 	})
 }
 

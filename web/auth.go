@@ -88,7 +88,9 @@ func csrfToken(c *gin.Context) string {
 }
 
 // actor is the caller as the incident timeline records it.
-func actor(p access.Principal) incident.Actor { return incident.Actor{ID: p.UserID, Name: p.Name} }
+func actor(p access.Principal) incident.Actor {
+	return incident.Actor{ID: p.UserID, Name: p.Name, Username: p.Username}
+}
 
 // csrfOK checks the synchronizer token of an unsafe request authenticated by
 // cookie. Token-authenticated requests carry no ambient credentials and need

@@ -50,6 +50,22 @@ type cardView struct {
 	URL          string
 	Ack          cardAck       // the card's Ack button (page_ack.go); its CSRF is set by the board
 	Delivery     deliveryBadge // "delivery failed" (page_outbox.go); set by the board
+	Tasks        cardTasks
+}
+
+// cardTasks is a card's task progress, "4/7": finished (done or waived)
+// of all; hidden while the incident has no tasks.
+type cardTasks struct {
+	Finished, Total int
+	Title           string
+}
+
+func cardTasksOf(l string, inc *incident.Incident) cardTasks {
+	ct := cardTasks{Title: T(l, "card.tasks")}
+	if inc != nil {
+		ct.Finished, ct.Total = incident.TaskProgress(inc.Tasks)
+	}
+	return ct
 }
 
 func cardOf(l string, inc *incident.Incident, now time.Time) cardView {
@@ -64,7 +80,7 @@ func cardOf(l string, inc *incident.Incident, now time.Time) cardView {
 		Drill: inc.Drill, DrillLabel: T(l, "badge.drill"),
 		Occurrences: inc.Occurrences, OccTitle: T(l, "card.occurrences"),
 		Version: inc.Version, URL: "/incidents/" + inc.Number,
-		Ack: cardAckOf(l, inc),
+		Ack: cardAckOf(l, inc), Tasks: cardTasksOf(l, inc),
 	}
 }
 
@@ -72,7 +88,7 @@ func cardOf(l string, inc *incident.Incident, now time.Time) cardView {
 // appear live: same markup, labels in the page's language, no content.
 func blankCard(l string) cardView {
 	return cardView{DrillLabel: T(l, "badge.drill"), OccTitle: T(l, "card.occurrences"), Occurrences: 1, URL: "/incidents/",
-		Ack: cardAckOf(l, nil)}
+		Ack: cardAckOf(l, nil), Tasks: cardTasksOf(l, nil)}
 }
 
 // cardJSON is the data of one `event: incident` on the board's stream. It
@@ -99,10 +115,14 @@ type cardJSON struct {
 	// DeliveryFailed is set per stream from the outbox: the incident has
 	// dead or unknown notifications (board.js shows the badge).
 	DeliveryFailed bool `json:"delivery_failed"`
+	TasksFinished  int  `json:"tasks_finished"`
+	TasksTotal     int  `json:"tasks_total"`
 }
 
 func toCardJSON(inc *incident.Incident) cardJSON {
+	finished, total := incident.TaskProgress(inc.Tasks)
 	return cardJSON{
+		TasksFinished: finished, TasksTotal: total,
 		ID: inc.ID, Number: inc.Number, Title: inc.Title,
 		Level: string(inc.Level), LevelNameEN: levelName("en", inc.Level), LevelNameZH: levelName("zh", inc.Level),
 		Category: string(inc.Category), CategoryNameEN: categoryName("en", inc.Category), CategoryNameZH: categoryName("zh", inc.Category),

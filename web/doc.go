@@ -1,5 +1,6 @@
 // Package web is Tocsin's HTTP face: the JSON API under /api/v1, the
-// server-rendered pages (report form, ticket page, live board), and the
+// server-rendered pages (report form, ticket page with the plan and tasks,
+// live board, roster, runbooks), and the
 // server-sent event stream that keeps the board current.
 //
 // Handlers translate between HTTP and the domain services: they decode and

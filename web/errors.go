@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -10,6 +11,7 @@ import (
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/notify"
+	"github.com/tocsin-hub/tocsin/runbooks"
 	"github.com/tocsin-hub/tocsin/store"
 )
 
@@ -21,6 +23,8 @@ type apiError struct {
 	Missing []string          `json:"missing,omitempty"`
 	// Messages explains each missing condition in the caller's language.
 	Messages map[string]string `json:"messages,omitempty"`
+	// Problems lists what is wrong with a runbook, each at its line.
+	Problems []problemJSON `json:"problems,omitempty"`
 }
 
 // statusOf maps an error to its HTTP status. It is the one place that knows
@@ -33,24 +37,24 @@ func statusOf(err error) int {
 		fields  fieldErrors
 	)
 	switch {
-	case errors.As(err, &tooBig):
+	case errors.As(err, &tooBig), errors.As(err, new(*fileTooBigError)):
 		return http.StatusRequestEntityTooLarge
 	case errors.As(err, &invalid), errors.As(err, &fields), errors.Is(err, access.ErrInvalid), errors.Is(err, store.ErrBadCursor),
-		errors.Is(err, errBadRequest):
+		errors.Is(err, errBadRequest), errors.Is(err, runbooks.ErrInvalid):
 		return http.StatusBadRequest
 	case errors.As(err, &blocked), errors.Is(err, incident.ErrNotAllowed), errors.Is(err, incident.ErrIdempotencyMismatch):
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, incident.ErrNotFound), errors.Is(err, access.ErrNotFound), errors.Is(err, escalation.ErrNotFound),
-		errors.Is(err, notify.ErrNotFound):
+		errors.Is(err, notify.ErrNotFound), errors.Is(err, incident.ErrTaskNotFound), errors.Is(err, runbooks.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, incident.ErrConflict), errors.Is(err, access.ErrExists), errors.Is(err, escalation.ErrInUse),
-		errors.Is(err, notify.ErrNotFailed):
+		errors.Is(err, notify.ErrNotFailed), errors.Is(err, runbooks.ErrExists), errors.Is(err, runbooks.ErrStale):
 		return http.StatusConflict
 	case errors.Is(err, access.ErrUnauthorized), errors.Is(err, access.ErrBadLogin):
 		return http.StatusUnauthorized
 	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF):
 		return http.StatusForbidden
-	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox):
+	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox), errors.Is(err, errNoRunbooks), errors.Is(err, errNoEvidence):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
@@ -66,16 +70,29 @@ func (s *Server) fail(c *gin.Context, err error) {
 	body := apiError{Error: err.Error()}
 	l := lang(c)
 	var (
-		invalid *incident.InvalidError
-		blocked *incident.BlockedError
-		fields  fieldErrors
+		invalid  *incident.InvalidError
+		blocked  *incident.BlockedError
+		fields   fieldErrors
+		refusal  *incident.RefusedError
+		problems runbooks.Problems
+		tooBig   *fileTooBigError
 	)
 	switch {
 	case status == http.StatusInternalServerError:
 		s.log.Error("request failed", "request_id", c.GetString(ctxRequestID), "err", err)
 		body.Error = msg(l, "internal error", "内部错误")
+	case errors.As(err, &tooBig):
+		body.Error = msg(l, tooBig.EN(), tooBig.ZH())
 	case status == http.StatusRequestEntityTooLarge:
-		body.Error = msg(l, "request body is larger than 1 MiB", "请求体超过 1 MiB")
+		mib := bodyLimit(c.Request) >> 20
+		body.Error = msg(l, fmt.Sprintf("request body is larger than %d MiB", mib), fmt.Sprintf("请求体超过 %d MiB", mib))
+	case errors.As(err, &problems):
+		body.Error = msg(l, "the runbook has problems; each is listed with its line", "预案存在问题，已逐条列出所在行")
+		for _, p := range problems {
+			body.Problems = append(body.Problems, toProblemJSON(p, l))
+		}
+	case errors.As(err, &refusal):
+		body.Error = msg(l, refusal.EN, refusal.ZH)
 	case errors.As(err, &fields):
 		body.Error = msg(l, "invalid input", "输入有误")
 		body.Fields = fields
@@ -108,6 +125,19 @@ func (s *Server) fail(c *gin.Context, err error) {
 		body.Error = msg(l, "no such message in the outbox", "通知队列中没有该通知")
 	case errors.Is(err, errNoOutbox):
 		body.Error = msg(l, errNoOutbox.Error(), "本系统未启用通知队列")
+	case errors.Is(err, incident.ErrTaskNotFound):
+		body.Error = msg(l, "no such task", "没有此任务")
+	case errors.Is(err, runbooks.ErrNotFound):
+		body.Error = msg(l, "no such runbook (or version)", "没有此预案（或版本）")
+	case errors.Is(err, runbooks.ErrExists):
+		body.Error = msg(l, "a runbook with this id exists; edit it instead", "已有相同编号的预案，请编辑该预案")
+	case errors.Is(err, runbooks.ErrStale):
+		body.Error = msg(l, "the runbook was saved by someone else meanwhile; reload it and apply your change to the current version",
+			"预案已被他人保存，请刷新后在当前版本上修改")
+	case errors.Is(err, errNoRunbooks):
+		body.Error = msg(l, "runbooks are not available on this hub", "本系统未启用预案库")
+	case errors.Is(err, errNoEvidence):
+		body.Error = msg(l, "evidence files are not available on this hub", "本系统未启用证据文件存储")
 	case status == http.StatusServiceUnavailable:
 		body.Error = msg(l, "the roster is not available on this hub", "本系统未启用值班名册")
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -97,11 +98,13 @@ func securityHeaders(https bool) gin.HandlerFunc {
 
 // limitBody caps every request body; reading past the cap fails, and the
 // handlers answer 413.
+// Evidence uploads have a larger limit of their own (bodyLimit).
 func limitBody(c *gin.Context) {
-	if c.Request.ContentLength > MaxBody {
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "request body is larger than 1 MiB"})
+	limit := bodyLimit(c.Request)
+	if c.Request.ContentLength > limit {
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": fmt.Sprintf("request body is larger than %d MiB", limit>>20)})
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }

@@ -27,7 +27,7 @@ type ticketPage struct {
 	Facts        []factView
 	PlanApproval string
 	Assignees    []assigneeView
-	Tasks        []taskView
+	Work         workView
 	Review       []factView
 	Rejection    []factView
 	Timeline     []entryView
@@ -47,11 +47,10 @@ type stepView struct {
 
 type factView struct{ Label, Value, Link string }
 
-type assigneeView struct{ Kind, Name string }
-
-type taskView struct{ Title, Status, Assignee string }
+type assigneeView struct{ Kind, Name, Contact string }
 
 type entryView struct {
+	Task    string
 	Kind    string
 	When    string
 	WhenISO string
@@ -260,11 +259,9 @@ func (s *Server) renderTicket(c *gin.Context, status int, inc *incident.Incident
 		v.PlanApproval = T(l, "ticket.plan_approved", a.Name, at)
 	}
 	for _, a := range inc.Assignees {
-		v.Assignees = append(v.Assignees, assigneeView{Kind: tOr(l, "assignee."+a.Kind, a.Kind), Name: a.Name})
+		v.Assignees = append(v.Assignees, assigneeView{Kind: tOr(l, "assignee."+a.Kind, a.Kind), Name: a.Name, Contact: a.Contact})
 	}
-	for _, t := range inc.Tasks {
-		v.Tasks = append(v.Tasks, taskView{Title: t.Title, Status: tOr(l, "task."+string(t.Status), string(t.Status)), Assignee: t.Assignee})
-	}
+	v.Work = s.workOf(c, l, p, inc, st)
 	if r := inc.Review; r.Summary != "" || r.RootCause != "" || r.Lessons != "" || r.SignedOffBy != nil {
 		for _, f := range []struct{ key, val string }{{"field.review_summary", r.Summary}, {"field.root_cause", r.RootCause}, {"field.lessons", r.Lessons}} {
 			if f.val != "" {
@@ -294,7 +291,7 @@ func (s *Server) renderTicket(c *gin.Context, status int, inc *incident.Incident
 	v.Forms = s.ticketForms(c, l, p, inc, st)
 	// A refusal whose form is no longer offered (the incident moved on) is
 	// shown at the top, so it is not lost.
-	if st.Which != "" && !slices.ContainsFunc(v.Forms, func(f formView) bool { return f.ID == st.Which }) {
+	if st.Which != "" && !slices.ContainsFunc(v.Forms, func(f formView) bool { return f.ID == st.Which }) && !v.Work.shows(st.Which) {
 		v.Problem = strings.TrimSpace(st.Problem + " " + strings.Join(st.Missing, "; "))
 	}
 	s.render(c, status, "incident", v)
@@ -372,7 +369,7 @@ func facts(l string, inc *incident.Incident) []factView {
 // entryOf is one timeline line in language l: who, when, what, from what
 // to what, why, and each field's change.
 func entryOf(l string, e incident.Entry) entryView {
-	ev := entryView{Kind: string(e.Kind), When: fmtTime(e.At), WhenISO: e.At.UTC().Format("2006-01-02T15:04:05Z07:00"),
+	ev := entryView{Task: e.Task, Kind: string(e.Kind), When: fmtTime(e.At), WhenISO: e.At.UTC().Format("2006-01-02T15:04:05Z07:00"),
 		Who: e.Actor.Name, What: T(l, "tl."+string(e.Kind)), Reason: e.Reason, Note: e.Note}
 	switch e.Kind {
 	case incident.EntryStage, incident.EntryReported:
@@ -383,6 +380,19 @@ func entryOf(l string, e incident.Entry) entryView {
 		}
 	case incident.EntryLevel:
 		ev.FromTo = levelName(l, incident.Level(e.From)) + " → " + levelName(l, incident.Level(e.To))
+	case incident.EntryTaskStatus:
+		ev.FromTo = tOr(l, "task."+e.From, e.From) + " → " + tOr(l, "task."+e.To, e.To)
+	case incident.EntryTaskAssigned, incident.EntryTaskMoved:
+		ev.FromTo = dash(e.From) + " → " + e.To
+	case incident.EntryTaskAccepted, incident.EntryRunbook:
+		ev.FromTo = e.To
+	case incident.EntryTaskDeclined:
+		ev.FromTo = e.From
+	case incident.EntryPlanApproved, incident.EntryPlanRejected, incident.EntryPlanReturned, incident.EntryPlanWithdrawn:
+		ev.FromTo = tOr(l, "work.approval_state_"+e.From, e.From)
+		if e.To != "" {
+			ev.FromTo += " → " + tOr(l, "work.approval_state_"+e.To, e.To)
+		}
 	}
 	for _, ch := range e.Changes {
 		ev.Changes = append(ev.Changes, changeView{Field: fieldLabel(l, ch.Field),
@@ -443,8 +453,13 @@ func (s *Server) ticketForms(c *gin.Context, l string, p access.Principal, inc *
 			Submit: T(l, "ticket.move_submit", stageName(l, next))}
 		missing := incident.Missing(inc, next)
 		for _, cond := range incident.EntryConditions(next) {
-			met := !slices.ContainsFunc(missing, func(m incident.Condition) bool { return m.Code == cond.Code })
-			f.Conditions = append(f.Conditions, condView{Text: msg(l, cond.EN, cond.ZH), Met: met})
+			// An unmet condition is shown as Missing explains it: which
+			// tasks hold the move up, where the approval stands.
+			i := slices.IndexFunc(missing, func(m incident.Condition) bool { return m.Code == cond.Code })
+			if i >= 0 {
+				cond = missing[i]
+			}
+			f.Conditions = append(f.Conditions, condView{Text: msg(l, cond.EN, cond.ZH), Met: i < 0})
 		}
 		switch next {
 		case incident.Confirm:

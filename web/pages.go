@@ -45,10 +45,11 @@ type staticFile struct {
 }
 
 // pageNames are the templates/<name>.html files that are whole pages.
-var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies", "outbox"}
+var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies",
+	"outbox", "runbooks", "runbook", "runbook_edit"}
 
 // partials are parsed with every page.
-var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html"}
+var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html", "templates/tasks.html"}
 
 // loadPages parses the templates and prepares the static files. It fails
 // when a template refers to a message key missing from the catalog, so a
@@ -357,6 +358,12 @@ func errorText(l string, status int, err error) string {
 		return T(l, "ticket.blocked", stageName(l, blocked.To)) + " " + strings.Join(parts, "; ")
 	case errors.Is(err, incident.ErrConflict):
 		return T(l, "ticket.conflict")
+	case errors.As(err, new(*incident.RefusedError)):
+		var r *incident.RefusedError
+		errors.As(err, &r)
+		return msg(l, r.EN, r.ZH)
+	case errors.Is(err, incident.ErrTaskNotFound):
+		return T(l, "error.not_found")
 	case errors.Is(err, incident.ErrNotAllowed):
 		return T(l, "ticket.not_allowed")
 	case errors.Is(err, store.ErrBadCursor):

@@ -12,6 +12,7 @@ import (
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/runbooks"
 )
 
 // MaxBody is the largest request body accepted anywhere.
@@ -45,6 +46,12 @@ type Deps struct {
 	// incidents have failed ones; without it the outbox API and page
 	// answer 503 and the board shows no delivery failures.
 	Outbox Outbox
+	// Runbooks is the library of emergency plans; without it the runbook
+	// API and pages answer 503 and the plan offers no runbooks.
+	Runbooks *runbooks.Library
+	// Evidence keeps the files attached to tasks; without it uploads
+	// answer 503.
+	Evidence EvidenceStore
 }
 
 // Server serves Tocsin over HTTP.
@@ -60,6 +67,8 @@ type Server struct {
 	rosters   escalation.RosterStore
 	slack     *SlackApp
 	outbox    Outbox
+	runbooks  *runbooks.Library
+	evidence  EvidenceStore
 	pages     *pages
 	handler   http.Handler
 }
@@ -72,7 +81,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
-		boardSrc: d.Board, slack: d.Slack, outbox: d.Outbox,
+		boardSrc: d.Board, slack: d.Slack, outbox: d.Outbox, runbooks: d.Runbooks, evidence: d.Evidence,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -92,6 +101,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.rosterRoutes(r)
 	s.slackRoutes(r)
 	s.outboxRoutes(r)
+	s.taskRoutes(r)
+	s.runbookRoutes(r)
 	r.NoRoute(s.notFound)
 
 	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are

@@ -24,6 +24,9 @@ Usage:
   tocsin roster import [flags] FILE
                               import people, teams, rotations, departments
                               and policies from YAML, or people from CSV
+  tocsin runbooks lint PATH...
+                              check runbook files (YAML); every problem is
+                              printed with its file and line
   tocsin version              print the version
 
 "user add", "token create" and "roster import" work on the configured
@@ -52,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	case "roster":
 		return rosterCommand(ctx, args, getenv, stdout, stderr)
+	case "runbooks":
+		return runbooksCommand(args, stdout, stderr)
 	case "serve", "demo", "user add", "token create":
 	default:
 		printUsage(stderr, flag.NewFlagSet("tocsin", flag.ContinueOnError))

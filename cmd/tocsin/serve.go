@@ -14,8 +14,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/notify"
+	"github.com/tocsin-hub/tocsin/runbooks"
 	"github.com/tocsin-hub/tocsin/store"
 	"github.com/tocsin-hub/tocsin/web"
 )
@@ -79,6 +81,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		notifications.addSender(notify.ChannelSlack, slackSender)
 		notifications.addPlanner(slackPlanner)
 	}
+	// Task assignments, declines and plan approvals reach the people
+	// concerned through their roster contacts.
+	notifications.addPlanner(escalation.NewTaskNotices(db.Rosters(), cfg.BaseURL, time.Now))
 	if err := notifications.build(db, incidents, log); err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
@@ -105,6 +110,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		}
 	}
 
+	library, err := runbooks.NewLibrary(db.Runbooks(), time.Now)
+	if err != nil {
+		return fmt.Errorf("runbooks: %w", err)
+	}
+
 	srv, err := web.New(web.Config{
 		BaseURL:        cfg.BaseURL,
 		BootstrapToken: cfg.BootstrapToken,
@@ -112,7 +122,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		Logger:         log,
 		Now:            time.Now,
 	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
-		Outbox: notifications.admin, Slack: slackApp})
+		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence()})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}

@@ -120,6 +120,11 @@
     var occ = card.querySelector(".card-occurrences");
     occ.hidden = !(d.occurrences > 1);
     occ.querySelector(".n").textContent = String(d.occurrences);
+    var tasks = card.querySelector(".card-tasks");
+    if (tasks) {
+      tasks.hidden = !(d.tasks_total > 0);
+      tasks.querySelector(".n").textContent = String(d.tasks_finished || 0) + "/" + String(d.tasks_total || 0);
+    }
     // The Ack form carries the session's CSRF token from the template; it
     // posts to the incident and comes back to the board.
     var ack = card.querySelector(".card-ack-form");
