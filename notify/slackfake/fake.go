@@ -117,6 +117,13 @@ func (s *Server) Fail(method string, faults ...Fault) {
 	s.faults[method] = append(s.faults[method], faults...)
 }
 
+// Heal drops every fault still queued: the fake answers normally from now.
+func (s *Server) Heal() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.faults)
+}
+
 // Calls returns what method received ("response" for response_url posts;
 // "" for every call), oldest first.
 func (s *Server) Calls(method string) []Call {
