@@ -18,6 +18,9 @@ var (
 	ErrBadLogin     = errors.New("unknown user or wrong password")
 	ErrUnauthorized = errors.New("authentication required")
 	ErrForbidden    = errors.New("not allowed for your role")
+	// ErrConflict is returned by a Store when a versioned write lost to a
+	// concurrent one.
+	ErrConflict = errors.New("changed concurrently")
 )
 
 // User is a local account.
@@ -76,6 +79,19 @@ type Store interface {
 	SessionByHash(ctx context.Context, hash string) (*Session, error)
 	TouchSession(ctx context.Context, hash string, at time.Time) error
 	DeleteSession(ctx context.Context, hash string) error
+	// PurgeSessions deletes the sessions last used before seenBefore or
+	// started before startedBefore, and returns how many.
+	PurgeSessions(ctx context.Context, seenBefore, startedBefore time.Time) (int64, error)
+
+	// Throttle returns the failed sign-ins kept under key, or a Throttle
+	// with only its Key (version 0) when there are none.
+	Throttle(ctx context.Context, key string) (Throttle, error)
+	// SaveThrottle stores t as version t.Version+1 if the stored version
+	// is still t.Version (0: none stored), else returns ErrConflict.
+	// expires is when it may be purged.
+	SaveThrottle(ctx context.Context, t Throttle, expires time.Time) error
+	// PurgeThrottles deletes the throttles that expired before before.
+	PurgeThrottles(ctx context.Context, before time.Time) (int64, error)
 
 	CreateToken(ctx context.Context, t *Token) error
 	TokenByHash(ctx context.Context, hash string) (*Token, error)

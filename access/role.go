@@ -12,10 +12,41 @@ const (
 	Coordinator Role = "coordinator" // response center: sees and works all incidents
 	Manager     Role = "manager"     // approves, signs off, reads statistics
 	Admin       Role = "admin"       // manages accounts, tokens and settings
+
+	// Auditor reads every incident and the audit trail and changes
+	// nothing: whoever holds it is refused every change, whatever other
+	// roles they hold (separation of duties).
+	Auditor Role = "auditor"
 )
 
 // Roles lists every role, least privileged first.
-func Roles() []Role { return []Role{Reporter, Responder, Coordinator, Manager, Admin} }
+func Roles() []Role { return []Role{Reporter, Responder, Coordinator, Manager, Auditor, Admin} }
+
+// RoleInfo names a role in English and Chinese.
+type RoleInfo struct {
+	Role   Role   `json:"role"`
+	NameEN string `json:"name_en"`
+	NameZH string `json:"name_zh"`
+}
+
+// roleNames are the roles' names, in the order of Roles.
+var roleNames = map[Role][2]string{
+	Reporter:    {"reporter", "报告人"},
+	Responder:   {"responder", "处置人员"},
+	Coordinator: {"coordinator", "应急响应中心协调员"},
+	Manager:     {"manager", "管理人员"},
+	Auditor:     {"auditor", "审计员"},
+	Admin:       {"administrator", "系统管理员"},
+}
+
+// Info returns r's names; an unknown role is named by its value.
+func (r Role) Info() RoleInfo {
+	n, ok := roleNames[r]
+	if !ok {
+		return RoleInfo{Role: r, NameEN: string(r), NameZH: string(r)}
+	}
+	return RoleInfo{Role: r, NameEN: n[0], NameZH: n[1]}
+}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return slices.Contains(Roles(), r) }
@@ -30,6 +61,10 @@ type Principal struct {
 	Lang     string // preferred language: en or zh
 	// Via says how the caller authenticated: session, token or bootstrap.
 	Via string
+	// Teams are the ids and names of the roster teams the person belongs
+	// to (by Username); a responder sees the incidents assigned to them.
+	// The web layer fills it in for those who need it.
+	Teams []string
 }
 
 // Has reports whether p holds any of roles.

@@ -106,10 +106,70 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 // ErrInvalid marks account input that breaks a rule.
 var ErrInvalid = errors.New("invalid account")
 
-// Login checks a username and password. It spends the same time whether or
-// not the user exists, and says only ErrBadLogin on failure.
-func (s *Service) Login(ctx context.Context, username, password string) (*User, error) {
-	u, err := s.store.UserByUsername(ctx, strings.ToLower(strings.TrimSpace(username)))
+// Login checks a username and password given from address addr. It spends
+// the same time whether or not the user exists, and says only ErrBadLogin
+// on failure. Failures are counted per username and per address (existing
+// or not, so a lock says nothing about who has an account); past the
+// limits of UserLockout and AddrLockout the sign-in is refused with a
+// *LockedError without looking at the password, until the lock ends.
+func (s *Service) Login(ctx context.Context, username, password, addr string) (*User, error) {
+	name := strings.ToLower(strings.TrimSpace(username))
+	now := s.now().UTC()
+	type limit struct {
+		key    string
+		policy LockoutPolicy
+	}
+	limits := []limit{{ThrottleKeyUser(name), UserLockout}}
+	if addr != "" {
+		limits = append(limits, limit{ThrottleKeyAddr(addr), AddrLockout})
+	}
+	var wait time.Duration
+	for _, l := range limits {
+		t, err := s.store.Throttle(ctx, l.key)
+		if err != nil {
+			return nil, fmt.Errorf("sign in: %w", err)
+		}
+		if d, locked := t.Locked(now); locked {
+			wait = max(wait, d)
+		}
+	}
+	if wait > 0 {
+		return nil, &LockedError{RetryAfter: wait}
+	}
+	u, err := s.check(ctx, name, password)
+	if errors.Is(err, ErrBadLogin) {
+		for _, l := range limits {
+			lock, ferr := s.throttle(ctx, l.key, func(t Throttle) (Throttle, time.Duration, bool) {
+				next, lock := t.Fail(now, l.policy)
+				return next, lock, true
+			}, l.policy)
+			if ferr != nil {
+				return nil, fmt.Errorf("sign in: %w", ferr)
+			}
+			wait = max(wait, lock)
+		}
+		if wait > 0 {
+			return nil, &LockedError{RetryAfter: wait}
+		}
+		return nil, ErrBadLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The username's count starts again; the address keeps its own, or one
+	// good account would let an address try others without end.
+	if _, err := s.throttle(ctx, limits[0].key, func(t Throttle) (Throttle, time.Duration, bool) {
+		return t.Succeed(), 0, t.Version != 0 // nothing stored: nothing to forget
+	}, UserLockout); err != nil {
+		return nil, fmt.Errorf("sign in: %w", err)
+	}
+	return u, nil
+}
+
+// check compares password with username's, or with a dummy hash when
+// there is no such user, so both take the time of one bcrypt comparison.
+func (s *Service) check(ctx context.Context, name, password string) (*User, error) {
+	u, err := s.store.UserByUsername(ctx, name)
 	if errors.Is(err, ErrNotFound) {
 		_ = bcrypt.CompareHashAndPassword(s.dummy, []byte(password))
 		return nil, ErrBadLogin
@@ -121,6 +181,43 @@ func (s *Service) Login(ctx context.Context, username, password string) (*User, 
 		return nil, ErrBadLogin
 	}
 	return u, nil
+}
+
+// throttle applies change to the throttle of key and, when change says
+// so, stores the result, trying again on a concurrent change. It returns
+// the lock change reports (0: none).
+func (s *Service) throttle(ctx context.Context, key string, change func(Throttle) (next Throttle, lock time.Duration, write bool), p LockoutPolicy) (time.Duration, error) {
+	for range 8 {
+		t, err := s.store.Throttle(ctx, key)
+		if err != nil {
+			return 0, err
+		}
+		next, lock, write := change(t)
+		if !write {
+			return lock, nil
+		}
+		err = s.store.SaveThrottle(ctx, next, next.Expires(p))
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		return lock, err
+	}
+	return 0, fmt.Errorf("throttle %s: %w", key, ErrConflict)
+}
+
+// PurgeExpired deletes, as of now, the sessions that have ended (idle for
+// IdleTimeout or older than MaxSessionAge) and the failed sign-in records
+// that no longer matter. A daily job runs it.
+func PurgeExpired(ctx context.Context, st Store, now time.Time) (sessions, throttles int64, err error) {
+	sessions, err = st.PurgeSessions(ctx, now.Add(-IdleTimeout), now.Add(-MaxSessionAge))
+	if err != nil {
+		return 0, 0, fmt.Errorf("purge sessions: %w", err)
+	}
+	throttles, err = st.PurgeThrottles(ctx, now)
+	if err != nil {
+		return sessions, 0, fmt.Errorf("purge sign-in throttles: %w", err)
+	}
+	return sessions, throttles, nil
 }
 
 // StartSession signs u in and returns the cookie secret.
@@ -256,3 +353,24 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (*User, error) 
 
 // Tokens lists API tokens (never their secrets).
 func (s *Service) Tokens(ctx context.Context) ([]*Token, error) { return s.store.ListTokens(ctx) }
+
+// TokenFailed counts an unknown API token presented from addr with the
+// address's failed sign-ins, and returns how long the address is locked
+// out (0: it is not). A valid token is never refused by a lock, so that an
+// integration keeps working from an address someone else abuses; guessing
+// a token's 256 random bits is hopeless anyway, and the count only slows
+// scanners down.
+func (s *Service) TokenFailed(ctx context.Context, addr string) (time.Duration, error) {
+	if addr == "" {
+		return 0, nil
+	}
+	now := s.now().UTC()
+	key := ThrottleKeyAddr(addr)
+	return s.throttle(ctx, key, func(t Throttle) (Throttle, time.Duration, bool) {
+		if d, locked := t.Locked(now); locked {
+			return t, d, false // already locked: nothing to count
+		}
+		next, lock := t.Fail(now, AddrLockout)
+		return next, lock, true
+	}, AddrLockout)
+}

@@ -69,6 +69,7 @@ type Escalator struct {
 	out     Pager
 	now     func() time.Time
 	log     *slog.Logger
+	baseURL string // for links in the pages of restricted incidents
 
 	mu     sync.Mutex
 	queued map[string]struct{} // incident ids waiting for Sync
@@ -85,6 +86,10 @@ func NewEscalator(inc IncidentSource, rosters RosterReader, sched Scheduler, out
 	return &Escalator{inc: inc, rosters: rosters, sched: sched, out: out, now: now, log: log,
 		queued: map[string]struct{}{}, wake: make(chan struct{}, 1)}
 }
+
+// SetBaseURL gives the hub's address (no trailing slash), for the link
+// that is all the pages of a restricted incident carry. Call it before Run.
+func (e *Escalator) SetBaseURL(u string) { e.baseURL = u }
 
 // lock serializes the work on one incident within this process.
 func (e *Escalator) lock(number string) func() {
@@ -494,8 +499,12 @@ func (e *Escalator) message(inc *incident.Incident, t Timer, p Policy, step int,
 			"事件 %s（%s，接报于 %s）尚未确认受理。您是其升级链第 %d 步（%s）。请在 Tocsin 中确认受理以停止后续通知。",
 			inc.Number, p.Level, reported, step, target, inc.Number, lvl.NameZH, reported, step, target)
 	}
-	return notify.Message{Key: key, Kind: kind, Incident: inc.Number, Recipient: person, Channel: channelFor(pr),
+	m := notify.Message{Key: key, Kind: kind, Incident: inc.Number, Recipient: person, Channel: channelFor(pr),
 		Subject: subject, Body: body, CreatedAt: now}
+	if inc.Restricted {
+		m = notify.Redact(m, notify.IncidentLink(e.baseURL, inc.Number))
+	}
+	return m
 }
 
 // channelFor is the first of p's contacts that a message can be delivered

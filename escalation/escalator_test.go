@@ -726,3 +726,37 @@ func TestChainNote(t *testing.T) {
 		}
 	}
 }
+
+// TestRestrictedPagesCarryNoDetails: the pages and deadline notices of a
+// restricted incident say its number and link, nothing else.
+func TestRestrictedPagesCarryNoDetails(t *testing.T) {
+	f := newEscFixture(t)
+	f.esc.SetBaseURL("https://tocsin.example.cn")
+	const num = "INC-2026-000009"
+	inc := f.report("a9", num)
+	inc = f.change(t, inc.ID, func(i *incident.Incident) { i.Restricted = true })
+	f.sync(t, inc)
+	f.clock.Advance(31 * time.Minute)
+	if n := f.tick(t); n < 3 {
+		t.Fatalf("%d timers fired", n)
+	}
+	kinds := map[notify.Kind]bool{}
+	for _, m := range f.out.msgs {
+		kinds[m.Kind] = true
+		if !m.Restricted || m.Incident != num {
+			t.Errorf("message %s is not marked restricted: %+v", m.Key, m)
+		}
+		text := m.Subject + "\n" + m.Body
+		for _, leak := range []string{"Trojan", "build server", "serious", "Serious", "严重", "step", "chain"} {
+			if strings.Contains(text, leak) {
+				t.Errorf("message %s says %q:\n%s", m.Key, leak, text)
+			}
+		}
+		if !strings.Contains(text, num) || !strings.Contains(m.Body, "https://tocsin.example.cn/incidents/"+num) {
+			t.Errorf("message %s lacks the number or the link:\n%s", m.Key, text)
+		}
+	}
+	if !kinds[notify.KindPage] || !kinds[notify.KindDeadline] {
+		t.Errorf("kinds sent: %v; want pages and a deadline notice", kinds)
+	}
+}

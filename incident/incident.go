@@ -39,6 +39,11 @@ type Incident struct {
 	Drill          bool   // a training run: kept apart in statistics
 	Source         string // web, api, chat
 
+	// Restricted limits who sees the incident to the people it names,
+	// managers and auditors, and strips its notifications to its number
+	// and link (SetRestrictedLoaded).
+	Restricted bool
+
 	Reporter     Actor
 	Participants []string // ids of people working the incident (they may see it)
 

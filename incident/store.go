@@ -46,6 +46,10 @@ type ListFilter struct {
 	Brief     bool   // leave out description and timeline (board, lists)
 	After     string // cursor from a previous Page
 	Limit     int    // at most; 0 means 50
+
+	// Audience, when set, keeps only the incidents it admits (see
+	// access.AudienceOf); every list shown to a person sets it.
+	Audience *Audience
 }
 
 // Page is one page of a list; Next is the cursor of the following page, empty

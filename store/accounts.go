@@ -21,6 +21,9 @@ type Accounts struct {
 	users    *mongo.Collection
 	sessions *mongo.Collection
 	tokens   *mongo.Collection
+	// throttles keep failed sign-ins (throttles.go).
+	throttles *mongo.Collection
+	embedded  bool
 }
 
 var _ access.Store = (*Accounts)(nil)

@@ -164,5 +164,8 @@ func (db *DB) Accounts() *Accounts {
 		users:    db.db.Collection(colUsers),
 		sessions: db.db.Collection(colSessions),
 		tokens:   db.db.Collection(colTokens),
+		// Sign-in throttles (throttles.go).
+		throttles: db.db.Collection(colThrottles),
+		embedded:  db.embedded,
 	}
 }

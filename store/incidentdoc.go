@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -26,10 +27,18 @@ type incidentDoc struct {
 	AffectedAssets []string   `bson:"affected_assets,omitempty"`
 	OccurredAt     *time.Time `bson:"occurred_at,omitempty"`
 	Drill          bool       `bson:"drill"`
+	Restricted     bool       `bson:"restricted,omitempty"`
 	Source         string     `bson:"source,omitempty"`
 
 	Reporter     actorDoc `bson:"reporter"`
 	Participants []string `bson:"participants,omitempty"`
+	// Named and Teams are derived on every write, for lists narrowed to an
+	// audience (audienceFilter): the people the incident names (its
+	// participants, person assignees and task assignees) and its assigned
+	// teams. FerretDB cannot match fields inside array elements
+	// ($elemMatch on documents), so the query matches these instead.
+	Named []string `bson:"named,omitempty"`
+	Teams []string `bson:"teams,omitempty"`
 
 	Stage string `bson:"stage"`
 	// StageEnteredAt is keyed by stage name (plain words, safe as keys).
@@ -132,6 +141,7 @@ func incidentToDoc(inc *incident.Incident) (*incidentDoc, error) {
 		AckedAt:        utcPtr(inc.AckedAt),
 		AckedBy:        actorPtrToDoc(inc.AckedBy),
 		Drill:          inc.Drill,
+		Restricted:     inc.Restricted,
 		Source:         inc.Source,
 		Reporter:       actorToDoc(inc.Reporter),
 		Participants:   inc.Participants,
@@ -162,6 +172,7 @@ func incidentToDoc(inc *incident.Incident) (*incidentDoc, error) {
 	if inc.Stage.Open() {
 		d.OpenDedupKey = inc.DedupKey
 	}
+	d.Named, d.Teams = audienceKeys(inc)
 	if len(inc.StageEnteredAt) > 0 {
 		d.StageEnteredAt = make(map[string]time.Time, len(inc.StageEnteredAt))
 		for s, t := range inc.StageEnteredAt {
@@ -209,6 +220,7 @@ func incidentFromDoc(d *incidentDoc) *incident.Incident {
 		AckedAt:        utcPtr(d.AckedAt),
 		AckedBy:        actorPtrFromDoc(d.AckedBy),
 		Drill:          d.Drill,
+		Restricted:     d.Restricted,
 		Source:         d.Source,
 		Reporter:       actorFromDoc(d.Reporter),
 		Participants:   d.Participants,
@@ -255,6 +267,34 @@ func incidentFromDoc(d *incidentDoc) *incident.Incident {
 		inc.Timeline = append(inc.Timeline, e)
 	}
 	return inc
+}
+
+// audienceKeys are the people inc names and the teams assigned to it, as
+// access.Admits reads them.
+func audienceKeys(inc *incident.Incident) (named, teams []string) {
+	add := func(list []string, v string) []string {
+		if v != "" && !slices.Contains(list, v) {
+			list = append(list, v)
+		}
+		return list
+	}
+	for _, p := range inc.Participants {
+		named = add(named, p)
+	}
+	for _, a := range inc.Assignees {
+		switch a.Kind {
+		case incident.AssigneePerson:
+			named = add(named, a.Name)
+		case incident.AssigneeTeam:
+			teams = add(teams, a.Name)
+		}
+	}
+	for _, t := range inc.Tasks {
+		if t.AssigneeKind == incident.AssignPerson {
+			named = add(named, t.Assignee)
+		}
+	}
+	return named, teams
 }
 
 func actorToDoc(a incident.Actor) actorDoc { return actorDoc(a) }

@@ -41,6 +41,7 @@ func fullIncident(number string) *incident.Incident {
 		AckedAt:        ptr(at(-25)),
 		AckedBy:        &alice,
 		Drill:          true,
+		Restricted:     true,
 		Source:         "api",
 		Reporter:       alice,
 		Participants:   []string{"u-bob", "u-carol"},

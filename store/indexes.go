@@ -41,6 +41,7 @@ func indexes() map[string][]mongo.IndexModel {
 		},
 		colSessions: {
 			plain("user_id", "user_id"),
+			plain("seen_at", "seen_at"),
 		},
 		colTokens: {
 			plain("user_id", "user_id"),
@@ -68,6 +69,9 @@ func indexes() map[string][]mongo.IndexModel {
 		colJobRuns:     {plain("scheduled", "scheduled")},
 		colRunbooks:    {plain("runbook", "runbook")},
 		colEvidence:    {plain("incident", "incident")},
+		colThrottles:   {plain("expires_at", "expires_at")},
+		// The audit trail is keyed by its sequence number (audit.go).
+		colAudit: {plain("at", "at"), plain("target", "target.id"), plain("actor", "actor.user_id")},
 	}
 }
 
@@ -114,7 +118,8 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 // also the one for _id) before its first document.
 var collections = []string{colIncidents, colIncidentKeys, colCounters, colUsers, colSessions, colTokens,
 	colPeople, colTeams, colDepartments, colOverrides, colHandovers, colPolicies, colOutbox,
-	colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns, colRunbooks, colEvidence}
+	colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns, colRunbooks, colEvidence,
+	colThrottles, colAudit}
 
 // ensureCollection creates col unless it exists.
 func (db *DB) ensureCollection(ctx context.Context, col string) error {

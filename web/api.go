@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/incident"
 )
 
@@ -26,6 +27,7 @@ func (s *Server) apiRoutes(r *gin.Engine) {
 	api.POST("/incidents/:ref/transitions", requireAPI(anyone), s.apiTransition)
 	api.POST("/incidents/:ref/level", requireAPI(anyone), s.apiChangeLevel)
 	api.POST("/incidents/:ref/ack", requireAPI(anyone), s.apiAcknowledge)
+	api.POST("/incidents/:ref/restriction", requireAPI(anyone), s.apiRestrict)
 	api.GET("/users", requireAPI(access.CanAdminister), s.apiUsers)
 	api.POST("/users", requireAPI(access.CanAdminister), s.apiCreateUser)
 	api.GET("/tokens", requireAPI(access.CanAdminister), s.apiTokens)
@@ -163,10 +165,22 @@ func listFilter(c *gin.Context, p access.Principal) (incident.ListFilter, error)
 	if len(bad) > 0 {
 		return f, bad
 	}
-	if !access.SeesAll(p) {
-		f.VisibleTo = p.UserID
-	}
+	a := access.AudienceOf(p)
+	f.Audience = &a
 	return f, nil
+}
+
+// visible keeps the incidents p may see. Lists are narrowed by the store
+// already (ListFilter.Audience); this is the same rule applied once more
+// where the answer is made.
+func visible(p access.Principal, items []*incident.Incident) []*incident.Incident {
+	out := items[:0:0]
+	for _, inc := range items {
+		if access.CanView(p, inc) {
+			out = append(out, inc)
+		}
+	}
+	return out
 }
 
 func (s *Server) apiList(c *gin.Context) {
@@ -182,7 +196,7 @@ func (s *Server) apiList(c *gin.Context) {
 		return
 	}
 	items := make([]incidentJSON, 0, len(page.Items))
-	for _, inc := range page.Items {
+	for _, inc := range visible(principal(c), page.Items) {
 		items = append(items, toIncidentJSON(inc, s.cfg.BaseURL))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "next_cursor": page.Next})
@@ -280,7 +294,17 @@ func (s *Server) apiMeta(c *gin.Context) {
 		"task_stages":   incident.TaskStages(),
 		"task_statuses": incident.TaskStatuses(),
 		"phases":        incident.Phases(),
+		"role_names":    roleInfos(),
 	})
+}
+
+// roleInfos are the roles with their names in both languages.
+func roleInfos() []access.RoleInfo {
+	var out []access.RoleInfo
+	for _, r := range access.Roles() {
+		out = append(out, r.Info())
+	}
+	return out
 }
 
 func (s *Server) apiMe(c *gin.Context) {
@@ -320,7 +344,7 @@ type createUserRequest struct {
 	Name     string   `json:"name" validate:"max=200"`
 	Email    string   `json:"email" validate:"omitempty,email,max=254"`
 	Password string   `json:"password" validate:"required,min=10,max=72"`
-	Roles    []string `json:"roles" validate:"max=5,dive,oneof=reporter responder coordinator manager admin"`
+	Roles    []string `json:"roles" validate:"max=6,dive,oneof=reporter responder coordinator manager auditor admin"`
 	Lang     string   `json:"lang" validate:"omitempty,oneof=en zh"`
 }
 
@@ -339,6 +363,12 @@ func (s *Server) apiCreateUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	var roles []string
+	for _, r := range u.Roles {
+		roles = append(roles, string(r))
+	}
+	s.trail.Record(c.Request.Context(), audit.Record{Action: audit.ActionUserCreate, Target: audit.Target{Kind: "user", ID: u.Username},
+		Changes: []audit.Change{{Field: "roles", After: strings.Join(roles, ", ")}}})
 	c.JSON(http.StatusCreated, toUserJSON(u))
 }
 
@@ -384,6 +414,8 @@ func (s *Server) apiCreateToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.trail.Record(c.Request.Context(), audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
+		Changes: []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}}})
 	c.JSON(http.StatusCreated, tokenJSON{Prefix: t.Prefix, Name: t.Name, UserID: t.UserID,
 		CreatedAt: t.CreatedAt.Format("2006-01-02T15:04:05Z07:00"), Token: secret})
 }

@@ -711,7 +711,7 @@ func (s *Server) writeHandover(ctx context.Context, p access.Principal, teamID s
 		h.Outgoing = first(escalation.OnCallAt(team, snap.overrides, h.At.Add(-time.Nanosecond)))
 		h.Incoming = first(escalation.OnCallAt(team, snap.overrides, h.At))
 	}
-	if !access.CanEditRoster(p) && (writer == "" || writer != h.Outgoing) {
+	if !access.CanWriteHandover(p, h.Outgoing) {
 		return h, fmt.Errorf("handover of %s: only the outgoing person or the response center writes it: %w", teamID, access.ErrForbidden)
 	}
 	h.WrittenBy = writer

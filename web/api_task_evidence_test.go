@@ -102,8 +102,10 @@ func TestEvidence(t *testing.T) {
 
 	// Only the assignee (or the coordinator) uploads; a stale version
 	// stores nothing.
-	if st, _ := e.postFiles(t, path, "wang.wei", map[string]string{"version": ver()}, upload{"x.txt", []byte("x")}); st != http.StatusNotFound {
-		t.Errorf("a non-participant uploads: %d", st)
+	// Wang Wei sees the incident (he has a task of his own) but may not
+	// attach to someone else's.
+	if st, _ := e.postFiles(t, path, "wang.wei", map[string]string{"version": ver()}, upload{"x.txt", []byte("x")}); st != http.StatusForbidden {
+		t.Errorf("another assignee uploads: %d", st)
 	}
 	before := countEvidence(t, e)
 	if st, _ := e.postFiles(t, path, "li.na", map[string]string{"version": "1"}, upload{"x.txt", []byte("x")}); st != http.StatusConflict {

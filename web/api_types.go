@@ -99,6 +99,7 @@ type incidentJSON struct {
 	AffectedAssets []string             `json:"affected_assets"`
 	OccurredAt     *time.Time           `json:"occurred_at,omitempty"`
 	Drill          bool                 `json:"drill"`
+	Restricted     bool                 `json:"restricted"`
 	Source         string               `json:"source"`
 	Reporter       actorJSON            `json:"reporter"`
 	Stage          string               `json:"stage"`
@@ -164,7 +165,7 @@ func toIncidentJSON(inc *incident.Incident, baseURL string) incidentJSON {
 		ID: inc.ID, Number: inc.Number, Version: inc.Version, Title: inc.Title, Description: inc.Description,
 		Category: string(inc.Category), SuggestedLevel: string(inc.SuggestedLevel), Level: string(inc.Level),
 		LevelConfirmed: inc.LevelConfirmed, Scope: string(inc.Scope), Nature: string(inc.Nature),
-		AffectedAssets: append([]string{}, inc.AffectedAssets...), OccurredAt: inc.OccurredAt, Drill: inc.Drill,
+		AffectedAssets: append([]string{}, inc.AffectedAssets...), OccurredAt: inc.OccurredAt, Drill: inc.Drill, Restricted: inc.Restricted,
 		Source: inc.Source, Reporter: toActorJSON(inc.Reporter), Stage: string(inc.Stage),
 		StageEnteredAt: map[string]time.Time{}, CreatedAt: inc.CreatedAt, UpdatedAt: inc.UpdatedAt,
 		DedupKey: inc.DedupKey, Occurrences: inc.Occurrences, AssessmentNote: inc.AssessmentNote,

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/incident"
 )
 
@@ -29,7 +30,10 @@ var bootstrapPrincipal = access.Principal{UserID: "bootstrap", Name: "bootstrap 
 	Roles: []access.Role{access.Admin, access.Manager, access.Coordinator}, Via: "bootstrap", Lang: "en"}
 
 // authenticate resolves the caller from a bearer token or a session cookie.
-// It rejects nothing itself: the route's requirement does.
+// It rejects nothing itself (the route's requirement does), except an
+// unknown token from an address locked out for failing too often (429).
+// It fills in the teams of those who see incidents through them, and puts
+// who and where into the request's context for the audit trail.
 func (s *Server) authenticate(c *gin.Context) {
 	ctx := c.Request.Context()
 	if h := c.GetHeader("Authorization"); h != "" {
@@ -41,16 +45,23 @@ func (s *Server) authenticate(c *gin.Context) {
 			c.Set(ctxPrincipal, bootstrapPrincipal)
 		default:
 			p, err := s.access.Token(ctx, secret)
-			if err == nil {
+			switch {
+			case err == nil:
 				c.Set(ctxPrincipal, p)
-			} else if !errors.Is(err, access.ErrUnauthorized) {
+			case errors.Is(err, access.ErrUnauthorized):
+				wait, err := s.access.TokenFailed(ctx, c.ClientIP())
+				if err != nil {
+					s.log.Error("count a failed token", "err", err)
+				}
+				if wait > 0 {
+					s.tooMany(c, wait)
+					return
+				}
+			default:
 				s.log.Error("token lookup", "err", err)
 			}
 		}
-		c.Next()
-		return
-	}
-	if ck, err := c.Cookie(SessionCookie); err == nil && ck != "" {
+	} else if ck, err := c.Cookie(SessionCookie); err == nil && ck != "" {
 		p, sess, err := s.access.Session(ctx, ck)
 		switch {
 		case err == nil:
@@ -62,7 +73,22 @@ func (s *Server) authenticate(c *gin.Context) {
 			s.log.Error("session lookup", "err", err)
 		}
 	}
+	p := principal(c)
+	if access.SeesByTeam(p) {
+		p.Teams = s.teamsOf(ctx, p.Username)
+		c.Set(ctxPrincipal, p)
+	}
+	ctx = audit.WithSource(ctx, audit.Source{IP: c.ClientIP(), UserAgent: c.Request.UserAgent()})
+	if !p.Anonymous() {
+		ctx = audit.WithActor(ctx, auditActor(p))
+	}
+	c.Request = c.Request.WithContext(ctx)
 	c.Next()
+}
+
+// auditActor is p as the audit trail names people.
+func auditActor(p access.Principal) audit.Actor {
+	return audit.Actor{UserID: p.UserID, Username: p.Username, Name: p.Name, Via: p.Via}
 }
 
 // principal is the authenticated caller, or the zero (anonymous) Principal.

@@ -51,6 +51,9 @@ type cardView struct {
 	Ack          cardAck       // the card's Ack button (page_ack.go); its CSRF is set by the board
 	Delivery     deliveryBadge // "delivery failed" (page_outbox.go); set by the board
 	Tasks        cardTasks
+
+	Restricted      bool // seen only by the people it names, managers and auditors
+	RestrictedLabel string
 }
 
 // cardTasks is a card's task progress, "4/7": finished (done or waived)
@@ -78,6 +81,7 @@ func cardOf(l string, inc *incident.Incident, now time.Time) cardView {
 		CreatedISO: inc.CreatedAt.UTC().Format(time.RFC3339), CreatedText: fmtTime(inc.CreatedAt),
 		Age:   ageLabel(l, now.Sub(inc.CreatedAt)),
 		Drill: inc.Drill, DrillLabel: T(l, "badge.drill"),
+		Restricted: inc.Restricted, RestrictedLabel: T(l, "badge.restricted"),
 		Occurrences: inc.Occurrences, OccTitle: T(l, "card.occurrences"),
 		Version: inc.Version, URL: "/incidents/" + inc.Number,
 		Ack: cardAckOf(l, inc), Tasks: cardTasksOf(l, inc),
@@ -88,7 +92,7 @@ func cardOf(l string, inc *incident.Incident, now time.Time) cardView {
 // appear live: same markup, labels in the page's language, no content.
 func blankCard(l string) cardView {
 	return cardView{DrillLabel: T(l, "badge.drill"), OccTitle: T(l, "card.occurrences"), Occurrences: 1, URL: "/incidents/",
-		Ack: cardAckOf(l, nil), Tasks: cardTasksOf(l, nil)}
+		Ack: cardAckOf(l, nil), Tasks: cardTasksOf(l, nil), RestrictedLabel: T(l, "badge.restricted")}
 }
 
 // cardJSON is the data of one `event: incident` on the board's stream. It
@@ -108,6 +112,7 @@ type cardJSON struct {
 	CreatedAt      time.Time `json:"created_at"`
 	Reporter       string    `json:"reporter"`
 	Drill          bool      `json:"drill"`
+	Restricted     bool      `json:"restricted"`
 	Occurrences    int       `json:"occurrences"`
 	Version        int64     `json:"version"`
 	URL            string    `json:"url"`
@@ -127,7 +132,7 @@ func toCardJSON(inc *incident.Incident) cardJSON {
 		Level: string(inc.Level), LevelNameEN: levelName("en", inc.Level), LevelNameZH: levelName("zh", inc.Level),
 		Category: string(inc.Category), CategoryNameEN: categoryName("en", inc.Category), CategoryNameZH: categoryName("zh", inc.Category),
 		Stage: string(inc.Stage), Open: inc.Stage.Open(), CreatedAt: inc.CreatedAt.UTC(),
-		Reporter: inc.Reporter.Name, Drill: inc.Drill, Occurrences: inc.Occurrences, Version: inc.Version,
+		Reporter: inc.Reporter.Name, Drill: inc.Drill, Restricted: inc.Restricted, Occurrences: inc.Occurrences, Version: inc.Version,
 		URL: "/incidents/" + inc.Number, Acked: inc.AckedAt != nil,
 	}
 }
@@ -175,10 +180,8 @@ func (s *Server) board(c *gin.Context) {
 	for _, st := range incident.WorkingStages() {
 		working = append(working, st.Stage)
 	}
-	f := incident.ListFilter{Stages: working, Level: level, Category: category, Brief: true, Limit: 500}
-	if !access.SeesAll(p) {
-		f.VisibleTo = p.UserID
-	}
+	audience := access.AudienceOf(p)
+	f := incident.ListFilter{Stages: working, Level: level, Category: category, Brief: true, Limit: 500, Audience: &audience}
 	items, truncated, err := s.boardItems(c.Request.Context(), f)
 	if err != nil {
 		s.pageError(c, statusOf(err), err)
@@ -191,7 +194,7 @@ func (s *Server) board(c *gin.Context) {
 		LevelOptions: filterLevelOptions(l, level), CategoryOptions: filterCategoryOptions(l, category),
 		Blank: blankCard(l), Truncated: truncated, Shown: len(items),
 	}
-	data.Blank.Ack.CSRF = data.CSRF
+	data.Blank.Ack.CSRF, data.Blank.Ack.Can = data.CSRF, access.WorksIncidents(p)
 	data.Blank.Delivery = s.deliveryBadgeOf(l, p, "")
 	byStage := map[incident.Stage]int{}
 	for i, st := range incident.WorkingStages() {
@@ -201,7 +204,7 @@ func (s *Server) board(c *gin.Context) {
 	for _, inc := range items {
 		if i, ok := byStage[inc.Stage]; ok && access.CanView(p, inc) {
 			card := cardOf(l, inc, now)
-			card.Ack.CSRF = data.CSRF
+			card.Ack.CSRF, card.Ack.Can = data.CSRF, access.CanAcknowledge(p, inc)
 			card.Delivery = s.deliveryBadgeOf(l, p, inc.Number)
 			data.Columns[i].Cards = append(data.Columns[i].Cards, card)
 		}
@@ -286,6 +289,12 @@ func (s *Server) boardEvents(c *gin.Context) {
 				return
 			}
 			if !access.CanView(p, ev.Incident) {
+				// An incident that was just restricted leaves the boards of
+				// those who saw it until now: they are told its number (which
+				// they had), nothing more.
+				if gone, ok := goneEvent(p, ev); ok && !send(gone) {
+					return
+				}
 				continue
 			}
 			card := toCardJSON(ev.Incident)
@@ -309,6 +318,29 @@ func (s *Server) boardEvents(c *gin.Context) {
 			}
 		}
 	}
+}
+
+// goneEvent is the `event: gone` that removes a card from p's board: sent
+// when ev restricted an incident that p could see before. (Changes that
+// other instances make arrive from the change stream without their kind:
+// the timeline's last entry tells.)
+func goneEvent(p access.Principal, ev incident.Event) (string, bool) {
+	inc := ev.Incident
+	restricting := ev.Kind == incident.EventRestricted ||
+		(len(inc.Timeline) > 0 && inc.Timeline[len(inc.Timeline)-1].Kind == incident.EntryRestricted)
+	if !restricting || !inc.Restricted {
+		return "", false
+	}
+	before := *ev.Incident
+	before.Restricted = false
+	if !access.CanView(p, &before) {
+		return "", false
+	}
+	data, _ := json.Marshal(struct {
+		Number  string `json:"number"`
+		Version int64  `json:"version"`
+	}{ev.Incident.Number, ev.Incident.Version})
+	return "event: gone\ndata: " + string(data) + "\n\n", true
 }
 
 func filterLevelOptions(l string, selected incident.Level) []option {

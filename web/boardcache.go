@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/incident"
 )
 
@@ -16,7 +17,7 @@ type BoardSource interface {
 	// OpenIncidents returns the open incidents that match f, newest first
 	// (by id, as the store's lists), at most limit of them, and whether more
 	// matched. It honours f's Stages (within the open ones), Level,
-	// Category, Drill and VisibleTo; a filter it cannot apply (Query), or a
+	// Category, Drill, VisibleTo and Audience; a filter it cannot apply (Query), or a
 	// source that cannot answer yet, gives ok false, and the board then asks
 	// the store. The incidents are brief (no description, timeline or
 	// occurrence keys) and shared: callers must not change them.
@@ -224,6 +225,8 @@ func boardMatch(f incident.ListFilter, inc *incident.Incident) bool {
 	case f.Drill != nil && inc.Drill != *f.Drill:
 		return false
 	case f.VisibleTo != "" && inc.Reporter.ID != f.VisibleTo && !slices.Contains(inc.Participants, f.VisibleTo):
+		return false
+	case f.Audience != nil && !access.Admits(*f.Audience, inc):
 		return false
 	}
 	return true

@@ -54,8 +54,11 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF):
 		return http.StatusForbidden
-	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox), errors.Is(err, errNoRunbooks), errors.Is(err, errNoEvidence):
+	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox), errors.Is(err, errNoRunbooks), errors.Is(err, errNoEvidence),
+		errors.Is(err, errNoAudit):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, access.ErrLockedOut):
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -138,8 +141,14 @@ func (s *Server) fail(c *gin.Context, err error) {
 		body.Error = msg(l, "runbooks are not available on this hub", "本系统未启用预案库")
 	case errors.Is(err, errNoEvidence):
 		body.Error = msg(l, "evidence files are not available on this hub", "本系统未启用证据文件存储")
+	case errors.Is(err, errNoAudit):
+		body.Error = msg(l, "the audit trail is not available now; nothing was read", "审计日志暂不可用，未读取任何内容")
 	case status == http.StatusServiceUnavailable:
 		body.Error = msg(l, "the roster is not available on this hub", "本系统未启用值班名册")
+	case status == http.StatusTooManyRequests:
+		wait := lockedFor(err)
+		c.Header("Retry-After", retryAfter(wait))
+		body.Error = msg(l, "too many failed attempts; try again later", "失败尝试次数过多，请稍后重试")
 	}
 	c.AbortWithStatusJSON(status, body)
 }

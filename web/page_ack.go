@@ -76,6 +76,7 @@ func (v ticketPage) Ack() ackView {
 // posting to the ticketAck route, hidden once the incident is
 // acknowledged (board.js toggles it from the stream's "acked").
 type cardAck struct {
+	Can       bool // the viewer may acknowledge (auditors may not)
 	Acked     bool
 	Label     string
 	DoneLabel string

@@ -62,7 +62,7 @@ func (s *Server) incidentList(c *gin.Context) {
 		return
 	}
 	now := s.now()
-	for _, inc := range page.Items {
+	for _, inc := range visible(p, page.Items) {
 		data.Items = append(data.Items, cardOf(l, inc, now))
 	}
 	q := c.Request.URL.Query()

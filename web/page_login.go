@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/audit"
 )
 
 // switchLang remembers the chosen language in a cookie and returns to the
@@ -91,9 +92,18 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	u, err := s.access.Login(ctx, username, c.PostForm("password"))
+	u, err := s.access.Login(ctx, username, c.PostForm("password"), c.ClientIP())
+	if wait := lockedFor(err); wait > 0 {
+		s.log.Warn("sign-in refused: locked out", "request_id", c.GetString(ctxRequestID), "remote", c.ClientIP(),
+			"retry_after_s", int(wait.Seconds()))
+		s.trail.Record(ctx, loginRecord(audit.ActionLoginLocked, username, "retry after "+retryAfter(wait)+"s"))
+		c.Header("Retry-After", retryAfter(wait))
+		s.renderLogin(c, http.StatusTooManyRequests, username, next, T(l, "login.locked", minutes(wait)))
+		return
+	}
 	if errors.Is(err, access.ErrBadLogin) {
 		s.log.Info("sign-in failed", "request_id", c.GetString(ctxRequestID), "remote", c.ClientIP())
+		s.trail.Record(ctx, loginRecord(audit.ActionLoginFailure, username, ""))
 		s.renderLogin(c, http.StatusUnauthorized, username, next, T(l, "login.failed"))
 		return
 	}
@@ -115,9 +125,20 @@ func (s *Server) loginSubmit(c *gin.Context) {
 		return
 	}
 	s.setSessionCookie(c, secret)
+	s.trail.Record(ctx, audit.Record{Action: audit.ActionLoginSuccess,
+		Actor:  audit.Actor{UserID: u.ID, Username: u.Username, Name: u.Name, Via: "session"},
+		Target: audit.Target{Kind: "user", ID: u.Username}})
 	http.SetCookie(c.Writer, &http.Cookie{Name: loginCSRFCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true,
 		Secure: s.secure(), SameSite: http.SameSiteStrictMode})
 	c.Redirect(http.StatusSeeOther, next)
+}
+
+// loginRecord is the record of a refused sign-in as username (as typed:
+// the person may not exist). The password is never recorded.
+func loginRecord(action audit.Action, username, note string) audit.Record {
+	name := strings.ToLower(strings.TrimSpace(username))
+	return audit.Record{Action: action, Actor: audit.Actor{Username: name, Via: "session"},
+		Target: audit.Target{Kind: "user", ID: name}, Note: note}
 }
 
 func (s *Server) logout(c *gin.Context) {
@@ -126,6 +147,7 @@ func (s *Server) logout(c *gin.Context) {
 			s.log.Warn("end session", "request_id", c.GetString(ctxRequestID), "err", err)
 		}
 	}
+	s.trail.Record(c.Request.Context(), audit.Record{Action: audit.ActionLogout, Target: audit.Target{Kind: "user", ID: principal(c).Username}})
 	s.clearSessionCookie(c)
 	c.Redirect(http.StatusSeeOther, "/login")
 }

@@ -380,7 +380,7 @@ func (s *Server) teamView(ctx context.Context, l string, p access.Principal, sna
 			Note: h.Note, WrittenBy: snap.names([]string{h.WrittenBy})})
 	}
 	if change, ok := handoverChange(t, snap.overrides, now, p.Username); ok &&
-		(access.CanEditRoster(p) || (p.Username != "" && slices.Contains(change.From, p.Username))) {
+		(access.CanWriteHandover(p, "") || slices.ContainsFunc(change.From, func(out string) bool { return access.CanWriteHandover(p, out) })) {
 		f := formView{ID: "handover-" + t.ID, Action: "/roster/teams/" + url.PathEscape(t.ID) + "/handovers",
 			CSRF: csrf, Title: T(l, "roster.handover_write"),
 			Intro:  T(l, "roster.handover_for", inZone(change.At, loc), dash(snap.names(change.From)), dash(snap.names(change.To))),

@@ -289,6 +289,7 @@ func (s *Server) renderTicket(c *gin.Context, status int, inc *incident.Incident
 		v.Timeline = append(v.Timeline, entryOf(l, e))
 	}
 	v.Forms = s.ticketForms(c, l, p, inc, st)
+	v.Forms = append(v.Forms, restrictForm(c, l, p, inc, st)...)
 	// A refusal whose form is no longer offered (the incident moved on) is
 	// shown at the top, so it is not lost.
 	if st.Which != "" && !slices.ContainsFunc(v.Forms, func(f formView) bool { return f.ID == st.Which }) && !v.Work.shows(st.Which) {

@@ -46,7 +46,7 @@ type staticFile struct {
 
 // pageNames are the templates/<name>.html files that are whole pages.
 var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies",
-	"outbox", "runbooks", "runbook", "runbook_edit"}
+	"outbox", "runbooks", "runbook", "runbook_edit", "audit"}
 
 // partials are parsed with every page.
 var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html", "templates/tasks.html"}
@@ -178,6 +178,7 @@ func (s *Server) pageRoutes(r *gin.Engine) {
 	r.GET("/incidents/:ref", s.requirePage(anyone), s.ticket)
 	r.POST("/incidents/:ref/transition", s.requirePage(anyone), s.ticketTransition)
 	r.POST("/incidents/:ref/level", s.requirePage(anyone), s.ticketLevel)
+	r.POST("/incidents/:ref/restriction", s.requirePage(anyone), s.ticketRestrict)
 	r.GET("/board", s.requirePage(access.CanSeeBoard), s.board)
 	r.GET("/board/events", s.requirePage(access.CanSeeBoard), s.boardEvents)
 }
@@ -227,6 +228,9 @@ type common struct {
 	CanOutbox     bool
 	SeesAll       bool
 	CSRF          template.HTML // the hidden csrf_token input
+
+	CanReport bool // may use the report form (auditors may not)
+	CanAudit  bool // may read the audit trail
 }
 
 const ctxHere = "tocsin.here"
@@ -238,8 +242,9 @@ func (s *Server) common(c *gin.Context, title, active string) common {
 	cm := common{
 		Lang: l, HTMLLang: "en", OtherLang: "zh", OtherLangName: "中文",
 		Title: title, Active: active, User: p, SignedIn: !p.Anonymous(),
-		CanBoard: access.CanSeeBoard(p), CanOutbox: access.CanManageOutbox(p), SeesAll: access.SeesAll(p),
-		CSRF: csrfInput(csrfToken(c)),
+		CanBoard: access.CanSeeBoard(p), CanOutbox: access.CanManageOutbox(p), SeesAll: access.SeesAll(p), CanReport: access.CanReport(p),
+		CanAudit: access.CanReadAudit(p),
+		CSRF:     csrfInput(csrfToken(c)),
 	}
 	if l == "zh" {
 		cm.HTMLLang, cm.OtherLang, cm.OtherLangName = "zh-CN", "en", "English"
@@ -336,6 +341,10 @@ func errorText(l string, status int, err error) string {
 		blocked *incident.BlockedError
 	)
 	switch {
+	case errors.Is(err, errNoAudit):
+		return T(l, "error.audit_down")
+	case status == http.StatusTooManyRequests:
+		return T(l, "error.locked")
 	case status >= 500:
 		return T(l, "error.internal")
 	case status == http.StatusNotFound:

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/runbooks"
@@ -52,6 +53,11 @@ type Deps struct {
 	// Evidence keeps the files attached to tasks; without it uploads
 	// answer 503.
 	Evidence EvidenceStore
+	// Audit records changes, sign-ins and sensitive reads, and AuditLog
+	// is what the audit pages read; without them nothing is recorded and
+	// the audit pages answer 503.
+	Audit    *audit.Trail
+	AuditLog audit.Store
 }
 
 // Server serves Tocsin over HTTP.
@@ -69,8 +75,12 @@ type Server struct {
 	outbox    Outbox
 	runbooks  *runbooks.Library
 	evidence  EvidenceStore
+	trail     *audit.Trail
+	auditLog  audit.Store
+	teams     teamCache
 	pages     *pages
 	handler   http.Handler
+	engine    *gin.Engine
 }
 
 // New builds the server and its routes.
@@ -82,6 +92,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
 		boardSrc: d.Board, slack: d.Slack, outbox: d.Outbox, runbooks: d.Runbooks, evidence: d.Evidence,
+		trail: d.Audit, auditLog: d.AuditLog,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -93,7 +104,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	r.HandleMethodNotAllowed = true
-	r.Use(s.recoverPanics, s.requestID, s.logRequests, securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")), limitBody, s.authenticate)
+	r.Use(s.recoverPanics, s.requestID, s.logRequests, securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")), limitBody, s.authenticate,
+		s.auditChanges)
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	r.GET("/readyz", s.readyz)
 	s.apiRoutes(r)
@@ -103,7 +115,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.outboxRoutes(r)
 	s.taskRoutes(r)
 	s.runbookRoutes(r)
+	s.auditRoutes(r)
 	r.NoRoute(s.notFound)
+	s.engine = r
 
 	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are
 	// refused before any handler runs. Form posts also carry a CSRF token.
@@ -114,6 +128,18 @@ func New(cfg Config, d Deps) (*Server, error) {
 
 // Handler is the root handler to give an http.Server.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Route is one registered method and path.
+type Route struct{ Method, Path string }
+
+// Routes lists every registered route, for tests that must cover each.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	return out
+}
 
 // HTTPServer returns an http.Server for addr with timeouts suited to an API
 // with a long-lived event stream (no WriteTimeout; the stream sets its own).

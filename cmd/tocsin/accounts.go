@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/audit"
 )
 
 // rolesFlag collects repeated --role flags (a comma-separated list works too).
@@ -50,7 +51,7 @@ func (f *userAddFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.email, "email", "", "e-mail address")
 	fs.StringVar(&f.lang, "lang", "en", "preferred language: en or zh")
 	fs.StringVar(&f.slackID, "slack-id", "", "Slack member id (U…) to link, so the person can act from Slack")
-	fs.Var(&f.roles, "role", "role, repeatable: reporter, responder, coordinator, manager, admin")
+	fs.Var(&f.roles, "role", "role, repeatable: reporter, responder, coordinator, manager, auditor, admin")
 }
 
 // userAdd creates an account in the configured database. The password never
@@ -90,6 +91,14 @@ func userAdd(ctx context.Context, cfg Config, log *slog.Logger, f userAddFlags, 
 	}
 	if err != nil {
 		return fmt.Errorf("user add: %w", err)
+	}
+	var roles []string
+	for _, r := range u.Roles {
+		roles = append(roles, string(r))
+	}
+	if err := cliRecord(ctx, db, log, audit.Record{Action: audit.ActionUserCreate, Target: audit.Target{Kind: "user", ID: u.Username},
+		Changes: []audit.Change{{Field: "roles", After: strings.Join(roles, ", ")}}}); err != nil {
+		return fmt.Errorf("user add: %s was created, but recording it in the audit trail failed: %w", u.Username, err)
 	}
 	log.Info("account created", "user", u.Username, "roles", u.Roles, "slack_id", u.SlackID)
 	_, err = fmt.Fprintf(stdout, "created %s (%s) with roles %v\n", u.Username, u.Name, u.Roles)
@@ -140,6 +149,10 @@ func tokenCreate(ctx context.Context, cfg Config, log *slog.Logger, f tokenCreat
 	secret, t, err := acc.CreateToken(ctx, u, f.name)
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
+	}
+	if err := cliRecord(ctx, db, log, audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
+		Changes: []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}}}); err != nil {
+		return fmt.Errorf("token create: the token was created, but recording it in the audit trail failed: %w", err)
 	}
 	log.Info("api token created", "user", u.Username, "token_prefix", t.Prefix, "token_name", t.Name)
 	_, err = fmt.Fprintf(stdout, "%s\n", secret)

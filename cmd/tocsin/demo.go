@@ -32,6 +32,7 @@ var demoPeople = []demoPerson{
 	{"zhangwei", "张伟", "zhangwei@example.com", "zh", "assessment group: terminals and devices", []access.Role{access.Responder}},
 	{"priya.nair", "Priya Nair", "priya.nair@example.com", "en", "assessment group: applications", []access.Role{access.Responder}},
 	{"chenjing", "陈静", "chenjing@example.com", "zh", "security manager", []access.Role{access.Manager}},
+	{"zhouming", "周明", "zhouming@example.com", "zh", "internal audit: reads everything, changes nothing", []access.Role{access.Auditor}},
 	{"liuyang", "刘洋", "liuyang@example.com", "zh", "staff, finance department", nil},
 	{"emily.wong", "Emily Wong", "emily.wong@example.com", "en", "staff, human resources", nil},
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/notify"
@@ -22,6 +23,7 @@ const (
 	handoverAhead  = time.Hour     // how far ahead hand-offs are announced
 	coverageDaily  = "0 1 * * *"   // 09:00 in China: warn coordinators of coverage gaps
 	retentionDaily = "17 19 * * *" // 03:17 in China: purge finished timers and job runs at a quiet hour
+	sessionsDaily  = "37 19 * * *" // 03:37 in China: delete ended sessions and stale sign-in lockouts
 )
 
 // escalationWorkers are the background parts of escalation: the escalator
@@ -73,7 +75,18 @@ func (w *escalationWorkers) build(db *store.DB, svc *incident.Service, out *noti
 			return esc.CoverageWarnings(ctx, time.Now())
 		}),
 		w.jobs.Add("retention", retentionDaily, escalation.Retention(w.eng, w.jobs)),
+		w.jobs.Add("sessions", sessionsDaily, purgeSessions(db.Accounts(), log)),
 	)
+}
+
+// purgeSessions is the daily job that deletes ended sessions and the
+// failed sign-ins that no longer lock anything.
+func purgeSessions(st access.Store, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		sessions, throttles, err := access.PurgeExpired(ctx, st, time.Now())
+		log.InfoContext(ctx, "ended sessions purged", "sessions", sessions, "throttles", throttles)
+		return err
+	}
 }
 
 // start runs the escalator, the engine and the jobs in wg until ctx ends.

@@ -19,6 +19,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 )
@@ -114,6 +115,12 @@ func rosterCommand(ctx context.Context, args []string, getenv func(string) strin
 	verb := "imported"
 	if *dryRun {
 		verb = "checked (dry run, nothing written)"
+	}
+	if !*dryRun {
+		if err := cliRecord(ctx, db, log, audit.Record{Action: "roster.import", Target: audit.Target{Kind: "roster", ID: filepath.Base(name)},
+			Note: fmt.Sprintf("%d people, %d teams, %d departments, %d escalation policies", res.people, res.teams, res.departments, res.policies)}); err != nil {
+			return fmt.Errorf("roster import: imported, but recording it in the audit trail failed: %w", err)
+		}
 	}
 	log.Info("roster imported", "file", name, "people", res.people, "teams", res.teams, "departments", res.departments,
 		"policies", res.policies, "dry_run", *dryRun)

@@ -27,9 +27,11 @@ Usage:
   tocsin runbooks lint PATH...
                               check runbook files (YAML); every problem is
                               printed with its file and line
+  tocsin audit verify [flags] check the audit trail's hash chain; names the
+                              first broken record and exits 1 if there is one
   tocsin version              print the version
 
-"user add", "token create" and "roster import" work on the configured
+"user add", "token create", "roster import" and "audit verify" work on the configured
 database directly. On the embedded store they need the hub stopped (its data
 directory belongs to one process); with a running hub use the API instead
 (POST /api/v1/users, POST /api/v1/tokens, PUT /api/v1/people/{id} ...).
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return rosterCommand(ctx, args, getenv, stdout, stderr)
 	case "runbooks":
 		return runbooksCommand(args, stdout, stderr)
+	case "audit":
+		return auditCommand(ctx, args, getenv, stdout, stderr)
 	case "serve", "demo", "user add", "token create":
 	default:
 		printUsage(stderr, flag.NewFlagSet("tocsin", flag.ContinueOnError))

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/notify"
@@ -57,7 +58,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	}
 	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
 	var notifications notifyWorkers
-	incidents := incident.NewService(db.Incidents(), time.Now, board, hub, esc.Observer(), notifications.Observer())
+	// Every change to an incident is recorded in the audit trail, whose
+	// writer runs until the requests in flight have finished.
+	trail := audit.NewTrail(db.Audit(), time.Now, log)
+	incidents := incident.NewService(db.Incidents(), time.Now, board, hub, esc.Observer(), notifications.Observer(),
+		audit.IncidentObserver(trail))
 	out := notifications.outbox(db, log)
 	// E-mail, webhooks and robots, then Slack: each gives the worker its
 	// sender and the announcer its planners, before any change is made.
@@ -90,6 +95,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	if err := esc.build(db, incidents, out, log); err != nil {
 		return fmt.Errorf("escalation: %w", err)
 	}
+	esc.esc.SetBaseURL(cfg.BaseURL)
 	if err := errors.Join(notifications.addJobs(esc.jobs), chans.addJobs(esc.jobs)); err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
@@ -122,7 +128,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		Logger:         log,
 		Now:            time.Now,
 	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
-		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence()})
+		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence(), Audit: trail, AuditLog: db.Audit()})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
@@ -136,6 +142,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer stopWatch()
+	wg.Go(func() { _ = trail.Run(watchCtx) })
 	wg.Go(func() { watchIncidents(watchCtx, db.Incidents(), hub, log) })
 	if board != nil {
 		// One page, one scan: the embedded store reads every incident for

@@ -110,6 +110,10 @@
     badge.className = "badge badge-level level-" + d.level;
     badge.textContent = zh ? d.level_name_zh : d.level_name_en;
     card.querySelector(".badge-drill").hidden = !d.drill;
+    var restricted = card.querySelector(".badge-restricted");
+    if (restricted) {
+      restricted.hidden = !d.restricted;
+    }
     card.querySelector(".card-title").textContent = d.title;
     card.querySelector(".card-category").textContent = zh ? d.category_name_zh : d.category_name_en;
     card.querySelector(".card-reporter").textContent = d.reporter;
@@ -267,6 +271,21 @@
         queue.push(d);
       } else {
         apply(d);
+      }
+    });
+    // An incident restricted away from this viewer: drop its card.
+    source.addEventListener("gone", function (e) {
+      var d;
+      try {
+        d = JSON.parse(e.data);
+      } catch (err) {
+        return;
+      }
+      var gone = { number: d.number, version: d.version, open: false };
+      if (syncing) {
+        queue.push(gone);
+      } else {
+        apply(gone);
       }
     });
     source.addEventListener("error", function () {
