@@ -15,18 +15,23 @@ import (
 	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/notify"
+	"github.com/tocsin-hub/tocsin/runbooks"
 	"github.com/tocsin-hub/tocsin/store"
 	"github.com/tocsin-hub/tocsin/store/storetest"
 	"github.com/tocsin-hub/tocsin/web"
 )
 
 // fullEnv is a hub with everything wired as cmd/tocsin wires it: roster,
-// audit trail (running), the audit observer on incidents.
+// runbook library, evidence files, the outbox's admin (its worker is not
+// running: nothing is sent), audit trail (running), the audit observer on
+// incidents.
 type fullEnv struct {
 	*testEnv
 	db      *store.DB
 	rosters *store.Rosters
 	trail   *audit.Trail
+	library *runbooks.Library
 	server  *web.Server
 	users   map[string]*access.User
 	tokens  map[string]string
@@ -48,12 +53,18 @@ func newFullEnv(t testing.TB, now func() time.Time) *fullEnv {
 	go func() { _ = trail.Run(ctx); close(done) }()
 	inc := incident.NewService(db.Incidents(), now, hub, audit.IncidentObserver(trail))
 	acc := access.NewService(db.Accounts(), now, bcrypt.MinCost)
+	lib, err := runbooks.NewLibrary(db.Runbooks(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker := notify.NewWorker(db.Outbox(), map[notify.Channel]notify.Sender{}, notify.WorkerOptions{Owner: "w", Now: now, Logger: log})
 	e := &fullEnv{testEnv: &testEnv{access: acc, incidents: inc, hub: hub}, db: db, rosters: db.Rosters(), trail: trail,
-		users: map[string]*access.User{}, tokens: map[string]string{}}
+		library: lib, users: map[string]*access.User{}, tokens: map[string]string{}}
 	e.srv = httptest.NewUnstartedServer(nil)
 	s, err := web.New(web.Config{BaseURL: "http://" + e.srv.Listener.Addr().String(), Logger: log, Now: now,
 		BootstrapToken: "bootstrap-secret-for-tests"},
-		web.Deps{Incidents: inc, Access: acc, Hub: hub, Ready: db.Ping, Rosters: e.rosters, Audit: trail, AuditLog: db.Audit()})
+		web.Deps{Incidents: inc, Access: acc, Hub: hub, Ready: db.Ping, Rosters: e.rosters, Audit: trail, AuditLog: db.Audit(),
+			Runbooks: lib, Evidence: db.Evidence(), Outbox: notify.NewAdmin(db.Outbox(), worker)})
 	if err != nil {
 		t.Fatal(err)
 	}

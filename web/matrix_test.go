@@ -27,6 +27,9 @@ type matrixCall struct {
 	method, path string
 	json         any        // the body of an API call
 	form         url.Values // the body of a page's form (the CSRF token is added)
+	// files make the body multipart/form-data: form's fields (with the
+	// CSRF token on a page) and these files in the field "file".
+	files []upload
 }
 
 // matrixRow is one route (with one kind of incident, for routes about an
@@ -290,6 +293,9 @@ func TestAccessMatrix(t *testing.T) {
 		{route: "GET /audit", want: auditPage, call: get("/audit")},
 		{route: "GET /audit.csv", want: auditPage, call: get("/audit.csv?incident=" + normal.Number)},
 	}
+	rows = append(rows, e.workRows(t)...)
+	rows = append(rows, e.runbookRows(t)...)
+	rows = append(rows, e.outboxRows(t)...)
 
 	// Every route has a row, and every row a route.
 	registered := map[string]bool{}
@@ -345,13 +351,19 @@ func (e *fullEnv) matrixDo(t *testing.T, sessions map[string]*browser, who strin
 	switch {
 	case api:
 		var body io.Reader
-		if c.json != nil {
-			b, _ := json.Marshal(c.json)
+		ctype := ""
+		switch {
+		case c.files != nil:
+			var b []byte
+			ctype, b = multipartBody(t, flatten(c.form), c.files...)
 			body = bytes.NewReader(b)
+		case c.json != nil:
+			b, _ := json.Marshal(c.json)
+			body, ctype = bytes.NewReader(b), "application/json"
 		}
 		req, _ := http.NewRequest(c.method, e.srv.URL+c.path, body)
-		if c.json != nil {
-			req.Header.Set("Content-Type", "application/json")
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
 		}
 		if tok := e.tokens[who]; tok != "" {
 			req.Header.Set("Authorization", "Bearer "+tok)
@@ -383,6 +395,9 @@ func (e *fullEnv) matrixDo(t *testing.T, sessions map[string]*browser, who strin
 	}
 	if c.method == http.MethodGet {
 		return b.get(c.path).status
+	}
+	if c.files != nil {
+		return e.postMultipart(t, b, c.path, flatten(e.withCSRF(t, b, who, c.form)), c.files)
 	}
 	p := b.do(c.method, c.path, e.withCSRF(t, b, who, c.form))
 	if p.status >= 400 && p.status != 403 && p.status != 404 {
