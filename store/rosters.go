@@ -389,6 +389,25 @@ func (r *Rosters) SaveDepartment(ctx context.Context, d escalation.Department) e
 	return nil
 }
 
+// DeleteDepartment removes the department named name, which no person may
+// still belong to (escalation.ErrInUse); escalation.ErrNotFound when there
+// is none.
+func (r *Rosters) DeleteDepartment(ctx context.Context, name string) error {
+	people, err := r.People(ctx)
+	if err != nil {
+		return fmt.Errorf("delete department %s: %w", name, err)
+	}
+	for _, p := range people {
+		if p.Department == name {
+			return fmt.Errorf("delete department %s: %s belongs to it: %w", name, p.ID, escalation.ErrInUse)
+		}
+	}
+	if err := deleteByID(ctx, r.departments, name); err != nil {
+		return fmt.Errorf("delete department %s: %w", name, err)
+	}
+	return nil
+}
+
 // Departments returns every department, by name.
 func (r *Rosters) Departments(ctx context.Context) ([]escalation.Department, error) {
 	var docs []departmentDoc

@@ -140,6 +140,26 @@ func TestRosterPeopleTeamsDepartments(t *testing.T) {
 	if err := r.DeletePerson(ctx, "temp"); err != nil {
 		t.Errorf("deleting an unused person: %v", err)
 	}
+
+	// A department is deleted once nobody belongs to it.
+	if err := r.SavePerson(ctx, escalation.Person{ID: "hana", Name: "Hana", Department: "HR"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.DeleteDepartment(ctx, "HR"); !errors.Is(err, escalation.ErrInUse) {
+		t.Errorf("deleting a department someone belongs to: %v, want ErrInUse", err)
+	}
+	if err := r.SavePerson(ctx, escalation.Person{ID: "hana", Name: "Hana"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.DeleteDepartment(ctx, "HR"); err != nil {
+		t.Errorf("deleting an unused department: %v", err)
+	}
+	if ds, err := r.Departments(ctx); err != nil || !reflect.DeepEqual(ds, []escalation.Department{{Name: "IT", Liaison: "bob"}}) {
+		t.Errorf("Departments after the deletion = %+v, %v", ds, err)
+	}
+	if err := r.DeleteDepartment(ctx, "HR"); !errors.Is(err, escalation.ErrNotFound) {
+		t.Errorf("deleting it again: %v, want ErrNotFound", err)
+	}
 }
 
 func TestRosterOverridesAndLoad(t *testing.T) {

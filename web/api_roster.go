@@ -415,7 +415,8 @@ func (s *Server) apiSaveDepartment(c *gin.Context) {
 }
 
 // departmentDeleter is the part of a roster store that removes
-// departments; escalation.RosterStore does not require it yet.
+// departments (store.Rosters does); escalation.RosterStore does not
+// require it.
 type departmentDeleter interface {
 	DeleteDepartment(ctx context.Context, name string) error
 }

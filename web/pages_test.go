@@ -24,6 +24,8 @@ type browser struct {
 	env    *testEnv
 	client *http.Client
 	lang   string // Accept-Language to send, if any
+	// csrfToken is the session's CSRF token once a test has read it.
+	csrfToken string
 }
 
 func (e *testEnv) browser(t testing.TB) *browser {
