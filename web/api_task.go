@@ -113,10 +113,17 @@ type suggestionJSON struct {
 	Chosen bool `json:"chosen"`
 }
 
+// apiSuggested lists the runbooks that fit an incident: for those who may
+// see the incident and read the runbooks (access.CanReadRunbooks), as the
+// runbook list itself.
 func (s *Server) apiSuggested(c *gin.Context) {
 	inc, err := s.viewable(c, c.Param("ref"))
 	if err != nil {
 		s.fail(c, err)
+		return
+	}
+	if !access.CanReadRunbooks(principal(c)) {
+		s.fail(c, access.ErrForbidden)
 		return
 	}
 	if s.runbooks == nil {

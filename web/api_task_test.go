@@ -37,7 +37,8 @@ func TestStoryRansomware(t *testing.T) {
 	if !slices.Equal(ids, []string{"malware-spread", "ransomware"}) && !slices.Equal(ids, []string{"ransomware", "malware-spread"}) {
 		t.Errorf("suggested %v", ids)
 	}
-	e.do(t, "GET", base+"/runbooks/suggested", "rep", nil, http.StatusOK) // the reporter sees the incident; suggestions are not secret
+	// The reporter sees the incident but does not read runbooks.
+	e.do(t, "GET", base+"/runbooks/suggested", "rep", nil, http.StatusForbidden)
 	e.do(t, "POST", base+"/plan/runbooks", "li.na", e.with(t, num, map[string]any{"runbooks": []any{map[string]any{"id": "ransomware"}}}), http.StatusNotFound)
 	e.do(t, "POST", base+"/plan/runbooks", "rep", e.with(t, num, map[string]any{"runbooks": []any{map[string]any{"id": "ransomware"}}}), http.StatusForbidden)
 	e.do(t, "POST", base+"/plan/runbooks", "zhou.min", e.with(t, num, map[string]any{"runbooks": []any{map[string]any{"id": "nonesuch"}}}), http.StatusNotFound)

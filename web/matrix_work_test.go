@@ -31,6 +31,9 @@ const (
 	// viewWork: those who may see a work incident (CanView).
 	viewWorkNormal = "401 200 404 200 200 200 200 200 200"
 	viewWorkRestr  = "401 404 404 200 200 404 200 200 404"
+	// suggestWork: those who see it and read runbooks (CanReadRunbooks).
+	suggestWorkNormal = "401 403 404 200 200 200 200 200 200"
+	suggestWorkRestr  = "401 404 404 200 200 404 200 200 404"
 	// planWork: the response center, managers, admins (CanPlan).
 	planWorkNormal = "401 403 404 403 403 200 200 403 200"
 	planWorkRestr  = "401 404 404 403 403 404 200 403 404"
@@ -174,6 +177,7 @@ func (e *fullEnv) workRows(t *testing.T) []matrixRow {
 			variant, pick = "restricted", func(_, restr string) string { return restr }
 		}
 		view, plan := pick(viewWorkNormal, viewWorkRestr), pick(planWorkNormal, planWorkRestr)
+		suggest := pick(suggestWorkNormal, suggestWorkRestr)
 		approve, task := pick(approveWorkNormal, approveWorkRestr), pick(taskWorkNormal, taskWorkRestr)
 		on := func(stage incident.Stage, mod func(*incident.Incident), method, path string, body func(*incident.Incident) matrixCall) func(*testing.T, *fullEnv, string) matrixCall {
 			return e.onWork(restricted, stage, mod, method, path, body)
@@ -181,7 +185,7 @@ func (e *fullEnv) workRows(t *testing.T) []matrixRow {
 		const ref, page = "/api/v1/incidents/:ref", "/incidents/:ref"
 		rows = append(rows,
 			matrixRow{route: "GET " + ref + "/tasks", want: view, call: on(incident.Handle, nil, "GET", ref+"/tasks", nil)},
-			matrixRow{route: "GET " + ref + "/runbooks/suggested", want: view, call: on(incident.Plan, nil, "GET", ref+"/runbooks/suggested", nil)},
+			matrixRow{route: "GET " + ref + "/runbooks/suggested", want: suggest, call: on(incident.Plan, nil, "GET", ref+"/runbooks/suggested", nil)},
 			matrixRow{route: "GET " + ref + "/evidence/:id", want: view, call: get(withEvidence(restricted))},
 			matrixRow{route: "POST " + ref + "/plan/runbooks", want: plan, call: on(incident.Plan, nil, "POST", ref+"/plan/runbooks",
 				api(map[string]any{"runbooks": []any{map[string]any{"id": "ransomware"}}}))},
