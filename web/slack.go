@@ -150,7 +150,12 @@ func (s *Server) slackUser(ctx context.Context, slackID string) (p access.Princi
 	case u.Disabled:
 		return p, langOf(u.Lang, locale), errSlackUnlinked
 	}
-	return u.Principal("slack"), langOf(u.Lang, locale), nil
+	p = u.Principal("slack")
+	if access.SeesByTeam(p) {
+		// As for a web request: a responder sees what their teams work on.
+		p.Teams = s.teamsOf(ctx, p.Username)
+	}
+	return p, langOf(u.Lang, locale), nil
 }
 
 // langOf is the language to speak to a person: their account's, else

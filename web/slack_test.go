@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -412,6 +413,49 @@ func TestSlackSubcommands(t *testing.T) {
 	_, ans = env.command(t, "U0CHEN", "status page is down for everyone")
 	if text, _ := ans["text"].(string); !strings.Contains(text, "已报告") {
 		t.Errorf("a report starting with a subcommand word: %v", ans)
+	}
+}
+
+// TestSlackTeamVisibility: in Slack as on the web, a responder sees the
+// incidents assigned to their team, and no other.
+func TestSlackTeamVisibility(t *testing.T) {
+	t.Parallel()
+	env := newSlackEnv(t)
+	env.slackUser(t, "lina", "U0LINA", "", "en", access.Responder)
+	env.slackUser(t, "wang", "U0WANG", "", "en", access.Responder)
+	ctx := context.Background()
+	rs := env.db.Rosters()
+	for _, id := range []string{"lina", "wang"} {
+		if err := rs.SavePerson(ctx, escalation.Person{ID: id, Name: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rs.SaveTeam(ctx, escalation.Team{ID: "net", Name: "Network", Kind: escalation.SupportTeam, Members: []string{"lina"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := env.incidents.Report(ctx, incident.ReportInput{Title: "Router flapping", Description: "d", Source: "web"},
+		incident.Actor{ID: "someone", Name: "Someone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := res.Incident.Number
+	// The team is assigned as at dispatch (stored directly: the stage does
+	// not matter here).
+	inc, err := env.db.Incidents().Get(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Assignees = []incident.Assignee{{Kind: incident.AssigneeTeam, Name: "Network"}}
+	inc.Version++
+	if err := env.db.Incidents().Update(ctx, inc, inc.Version-1); err != nil {
+		t.Fatal(err)
+	}
+	if _, ans := env.command(t, "U0LINA", "status "+n); !strings.Contains(fmt.Sprint(ans), "Router flapping") {
+		t.Errorf("status for a member of the assigned team: %v", ans)
+	}
+	if _, ans := env.command(t, "U0WANG", "status "+n); strings.Contains(fmt.Sprint(ans), "Router flapping") ||
+		!strings.Contains(fmt.Sprint(ans), "No such incident") {
+		t.Errorf("status for a responder of no assigned team: %v", ans)
 	}
 }
 
