@@ -293,8 +293,8 @@ func TestAccessMatrix(t *testing.T) {
 		{route: "GET /audit.csv", want: auditPage, call: get("/audit.csv?incident=" + normal.Number)},
 	}
 	rows = append(rows, e.workRows(t)...)
-	rows = append(rows, e.runbookRows(t)...)
-	rows = append(rows, e.outboxRows(t)...)
+	rows = append(rows, e.runbookRows()...)
+	rows = append(rows, e.outboxRows()...)
 
 	// Every route has a row, and every row a route.
 	registered := map[string]bool{}

@@ -45,8 +45,9 @@ const (
 	taskWorkRestr  = "401 404 404 403 200 404 200 403 404"
 )
 
-// page turns the statuses of an API row into those of the page form doing
-// the same: anonymous callers are sent to sign in, a done change redirects.
+// pageStatuses turns the statuses of an API row into those of the page
+// form doing the same: anonymous callers are sent to sign in, a done
+// change redirects.
 func pageStatuses(api string) string {
 	f := strings.Fields(api)
 	for i, s := range f {
@@ -183,47 +184,48 @@ func (e *fullEnv) workRows(t *testing.T) []matrixRow {
 			return e.onWork(restricted, stage, mod, method, path, body)
 		}
 		const ref, page = "/api/v1/incidents/:ref", "/incidents/:ref"
-		rows = append(rows,
-			matrixRow{route: "GET " + ref + "/tasks", want: view, call: on(incident.Handle, nil, "GET", ref+"/tasks", nil)},
-			matrixRow{route: "GET " + ref + "/runbooks/suggested", want: suggest, call: on(incident.Plan, nil, "GET", ref+"/runbooks/suggested", nil)},
-			matrixRow{route: "GET " + ref + "/evidence/:id", want: view, call: get(withEvidence(restricted))},
-			matrixRow{route: "POST " + ref + "/plan/runbooks", want: plan, call: on(incident.Plan, nil, "POST", ref+"/plan/runbooks",
+		batch := []matrixRow{
+			{route: "GET " + ref + "/tasks", want: view, call: on(incident.Handle, nil, "GET", ref+"/tasks", nil)},
+			{route: "GET " + ref + "/runbooks/suggested", want: suggest, call: on(incident.Plan, nil, "GET", ref+"/runbooks/suggested", nil)},
+			{route: "GET " + ref + "/evidence/:id", want: view, call: get(withEvidence(restricted))},
+			{route: "POST " + ref + "/plan/runbooks", want: plan, call: on(incident.Plan, nil, "POST", ref+"/plan/runbooks",
 				api(map[string]any{"runbooks": []any{map[string]any{"id": "ransomware"}}}))},
-			matrixRow{route: "PUT " + ref + "/plan/measures", want: plan, call: on(incident.Dispatch, nil, "PUT", ref+"/plan/measures",
+			{route: "PUT " + ref + "/plan/measures", want: plan, call: on(incident.Dispatch, nil, "PUT", ref+"/plan/measures",
 				api(map[string]any{"measures": "block the address at the border"}))},
-			matrixRow{route: "POST " + ref + "/plan/submit", want: plan, call: on(incident.Plan, special, "POST", ref+"/plan/submit",
+			{route: "POST " + ref + "/plan/submit", want: plan, call: on(incident.Plan, special, "POST", ref+"/plan/submit",
 				api(map[string]any{"note": "please approve"}))},
-			matrixRow{route: "POST " + ref + "/plan/decision", want: approve, call: on(incident.Plan, e.submitted, "POST", ref+"/plan/decision",
+			{route: "POST " + ref + "/plan/decision", want: approve, call: on(incident.Plan, e.submitted, "POST", ref+"/plan/decision",
 				api(map[string]any{"decision": "approve", "comment": "go"}))},
-			matrixRow{route: "POST " + ref + "/tasks", want: plan, call: on(incident.Dispatch, nil, "POST", ref+"/tasks",
+			{route: "POST " + ref + "/tasks", want: plan, call: on(incident.Dispatch, nil, "POST", ref+"/tasks",
 				api(map[string]any{"title": "Check the proxy logs"}))},
-			matrixRow{route: "POST " + ref + "/tasks/assign-defaults", want: plan, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/assign-defaults",
+			{route: "POST " + ref + "/tasks/assign-defaults", want: plan, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/assign-defaults",
 				api(nil))},
-			matrixRow{route: "DELETE " + ref + "/tasks/:task", want: plan, call: on(incident.Dispatch, nil, "DELETE", ref+"/tasks/:task?version=2&reason=not+needed", nil)},
-			matrixRow{route: "POST " + ref + "/tasks/:task/move", want: plan, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/:task/move",
+			{route: "DELETE " + ref + "/tasks/:task", want: plan, call: on(incident.Dispatch, nil, "DELETE", ref+"/tasks/:task?version=2&reason=not+needed", nil)},
+			{route: "POST " + ref + "/tasks/:task/move", want: plan, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/:task/move",
 				api(map[string]any{"position": 1}))},
-			matrixRow{route: "POST " + ref + "/tasks/:task/assign", want: plan, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/:task/assign",
+			{route: "POST " + ref + "/tasks/:task/assign", want: plan, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/:task/assign",
 				api(map[string]any{"person": castRespIn}))},
-			matrixRow{route: "POST " + ref + "/tasks/:task/accept", want: task, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/:task/accept",
+			{route: "POST " + ref + "/tasks/:task/accept", want: task, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/:task/accept",
 				api(nil))},
-			matrixRow{route: "POST " + ref + "/tasks/:task/decline", want: task, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/:task/decline",
+			{route: "POST " + ref + "/tasks/:task/decline", want: task, call: on(incident.Dispatch, nil, "POST", ref+"/tasks/:task/decline",
 				api(map[string]any{"reason": "on leave this week"}))},
-			matrixRow{route: "POST " + ref + "/tasks/:task/status", want: task, call: on(incident.Handle, nil, "POST", ref+"/tasks/:task/status",
+			{route: "POST " + ref + "/tasks/:task/status", want: task, call: on(incident.Handle, nil, "POST", ref+"/tasks/:task/status",
 				api(map[string]any{"status": "in_progress"}))},
-			matrixRow{route: "POST " + ref + "/tasks/:task/notes", want: task, call: on(incident.Handle, nil, "POST", ref+"/tasks/:task/notes",
+			{route: "POST " + ref + "/tasks/:task/notes", want: task, call: on(incident.Handle, nil, "POST", ref+"/tasks/:task/notes",
 				api(map[string]any{"note": "two hosts isolated"}))},
-			matrixRow{route: "POST " + ref + "/tasks/:task/evidence", want: task, call: on(incident.Handle, nil, "POST", ref+"/tasks/:task/evidence",
+			{route: "POST " + ref + "/tasks/:task/evidence", want: task, call: on(incident.Handle, nil, "POST", ref+"/tasks/:task/evidence",
 				evidenceUpload(nil))},
-			matrixRow{route: "POST " + page + "/plan", want: pageStatuses(plan), call: on(incident.Dispatch, nil, "POST", page+"/plan",
+			{route: "POST " + page + "/plan", want: pageStatuses(plan), call: on(incident.Dispatch, nil, "POST", page+"/plan",
 				form(url.Values{"action": {"measures"}, "measures": {"block the address at the border"}}))},
-			matrixRow{route: "POST " + page + "/tasks/:task", want: pageStatuses(task), call: on(incident.Handle, nil, "POST", page+"/tasks/:task",
+			{route: "POST " + page + "/tasks/:task", want: pageStatuses(task), call: on(incident.Handle, nil, "POST", page+"/tasks/:task",
 				form(url.Values{"action": {"note"}, "note": {"two hosts isolated"}}))},
-			matrixRow{route: "POST " + page + "/tasks/:task/evidence", want: pageStatuses(task), call: on(incident.Handle, nil, "POST", page+"/tasks/:task/evidence",
+			{route: "POST " + page + "/tasks/:task/evidence", want: pageStatuses(task), call: on(incident.Handle, nil, "POST", page+"/tasks/:task/evidence",
 				evidenceUpload(url.Values{"action": {"attach"}, "note": {"netstat"}}))},
-		)
-		for i := range rows[len(rows)-20:] {
-			rows[len(rows)-20+i].variant = variant
 		}
+		for i := range batch {
+			batch[i].variant = variant
+		}
+		rows = append(rows, batch...)
 	}
 	return rows
 }
@@ -251,7 +253,7 @@ communication:
 
 // runbookRows are the rows of the runbook routes: those who work
 // incidents and auditors read, the response center and admins edit.
-func (e *fullEnv) runbookRows(t *testing.T) []matrixRow {
+func (e *fullEnv) runbookRows() []matrixRow {
 	// fresh stores a new runbook (version 1) for a cell that changes one.
 	fresh := func(t *testing.T) string {
 		id := uniq("rb-")
@@ -294,8 +296,7 @@ func (e *fullEnv) runbookRows(t *testing.T) []matrixRow {
 }
 
 // outboxRows are the rows of the outbox routes: admins only.
-func (e *fullEnv) outboxRows(t *testing.T) []matrixRow {
-	_ = t
+func (e *fullEnv) outboxRows() []matrixRow {
 	// dead stores a message that ran out of attempts, for a cell that
 	// sends it again.
 	dead := func(t *testing.T) string {
