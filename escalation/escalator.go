@@ -23,8 +23,9 @@ type IncidentSource interface {
 	Get(ctx context.Context, ref string) (*incident.Incident, error)
 	// List pages through incidents (Reconcile asks for open ones, brief).
 	List(ctx context.Context, f incident.ListFilter) (incident.Page, error)
-	// Record atomically appends a system entry to incident id's timeline.
-	Record(ctx context.Context, id string, e incident.Entry) (*incident.Incident, error)
+	// Record atomically appends a system entry to incident id's timeline,
+	// and makes the people in join participants.
+	Record(ctx context.Context, id string, e incident.Entry, join ...string) (*incident.Incident, error)
 }
 
 // Scheduler keeps timers durable; the timer engine (Engine) is one.
@@ -398,7 +399,10 @@ func (e *Escalator) Fire(ctx context.Context, t Timer) error {
 	if Recorded(inc, kind, t.Key) {
 		return nil
 	}
-	if _, err := e.inc.Record(ctx, inc.ID, incident.Entry{Actor: incident.System, Kind: kind, Note: note}); err != nil {
+	// The people paged (roster ids are usernames) take part from now on:
+	// they may see, acknowledge and assess what they were paged for.
+	join := append(append([]string(nil), paged...), already...)
+	if _, err := e.inc.Record(ctx, inc.ID, incident.Entry{Actor: incident.System, Kind: kind, Note: note}, join...); err != nil {
 		return fmt.Errorf("fire %s: %w", t.Key, err)
 	}
 	log.InfoContext(ctx, "escalation timer fired", "step", step, "paged", len(paged), "skipped", len(skipped))

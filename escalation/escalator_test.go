@@ -76,12 +76,17 @@ func (f *fakeIncidents) List(_ context.Context, flt incident.ListFilter) (incide
 	return p, nil
 }
 
-func (f *fakeIncidents) Record(_ context.Context, id string, e incident.Entry) (*incident.Incident, error) {
+func (f *fakeIncidents) Record(_ context.Context, id string, e incident.Entry, join ...string) (*incident.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	inc, ok := f.byID[id]
 	if !ok {
 		return nil, incident.ErrNotFound
+	}
+	for _, p := range join {
+		if !slices.Contains(inc.Participants, p) {
+			inc.Participants = append(inc.Participants, p)
+		}
 	}
 	if e.At.IsZero() {
 		e.At = f.now()
@@ -489,6 +494,9 @@ func TestFirePagesOnceAndRecordsOnce(t *testing.T) {
 	es := f.incs.entries("a3", incident.EntryEscalation)
 	if len(es) != 1 || es[0].Actor != incident.System || !strings.HasPrefix(es[0].Note, "step 1 (on-call of assessment): paged alice [timer "+num+"/serious/ack/step1/r0/") {
 		t.Fatalf("escalation entries = %+v", es)
+	}
+	if got := f.mustGet(t, "a3").Participants; !slices.Equal(got, []string{"alice"}) {
+		t.Errorf("participants %v: the person paged must be able to see the incident", got)
 	}
 
 	// The same timer again (a retry, a second instance): nothing doubles.

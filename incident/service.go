@@ -448,12 +448,14 @@ func (s *Service) Acknowledge(ctx context.Context, ref string, by Actor) (*Incid
 
 // Record appends a system entry (an escalation page, a missed deadline) to
 // an incident's timeline in one atomic update, so concurrent records and
-// human changes never lose one another.
-func (s *Service) Record(ctx context.Context, id string, e Entry) (*Incident, error) {
+// human changes never lose one another. The people in join become
+// participants: those paged for an incident may see what they were paged
+// for.
+func (s *Service) Record(ctx context.Context, id string, e Entry, join ...string) (*Incident, error) {
 	if e.At.IsZero() {
 		e.At = s.now().UTC()
 	}
-	inc, err := s.store.AppendEntry(ctx, id, e)
+	inc, err := s.store.AppendEntry(ctx, id, e, join)
 	if err != nil {
 		return nil, fmt.Errorf("record on %s: %w", id, err)
 	}

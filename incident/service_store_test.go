@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -380,5 +381,20 @@ func TestAcknowledgeAndRecord(t *testing.T) {
 	}
 	if n != 10 {
 		t.Fatalf("%d escalation entries, want 10", n)
+	}
+	// People paged join the incident once each, and the lists narrowed to
+	// what they may see find it.
+	for range 2 {
+		if _, err := svc.Record(ctx, res.Incident.ID, incident.Entry{Actor: incident.System, Kind: incident.EntryEscalation}, "zhao", "qian"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ = svc.Get(ctx, res.Incident.ID)
+	if want := []string{"u-li", "zhao", "qian"}; !slices.Equal(got.Participants, want) {
+		t.Fatalf("participants %v, want %v", got.Participants, want)
+	}
+	page, err := svc.List(ctx, incident.ListFilter{Audience: &incident.Audience{Names: []string{"qian"}}})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("list for qian: %+v %v", page.Items, err)
 	}
 }

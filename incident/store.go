@@ -26,8 +26,10 @@ type Store interface {
 	AddOccurrence(ctx context.Context, dedupKey, idemKey string, entry Entry) (*Incident, error)
 	// AppendEntry atomically appends e to the timeline of incident id and
 	// bumps its version, without a version check: system entries do not
-	// depend on the incident's state. It returns the incident as changed.
-	AppendEntry(ctx context.Context, id string, e Entry) (*Incident, error)
+	// depend on the incident's state. The people in join (ids or
+	// usernames) are added to its participants, once each. It returns the
+	// incident as changed.
+	AppendEntry(ctx context.Context, id string, e Entry, join []string) (*Incident, error)
 	// Update replaces the stored incident if its version is still version;
 	// otherwise it returns ErrConflict (or ErrNotFound).
 	Update(ctx context.Context, inc *Incident, version int64) error

@@ -347,7 +347,7 @@ func (s *Incidents) attach(ctx context.Context, oid bson.ObjectID, dedup, idem s
 
 // AppendEntry appends e to incident id's timeline and bumps its version in
 // one update.
-func (s *Incidents) AppendEntry(ctx context.Context, id string, e incident.Entry) (*incident.Incident, error) {
+func (s *Incidents) AppendEntry(ctx context.Context, id string, e incident.Entry, join []string) (*incident.Incident, error) {
 	oid, err := bson.ObjectIDFromHex(id)
 	if err != nil {
 		return nil, fmt.Errorf("append to incident %s: %w", id, incident.ErrNotFound)
@@ -356,6 +356,11 @@ func (s *Incidents) AppendEntry(ctx context.Context, id string, e incident.Entry
 		{Key: "$inc", Value: bson.D{{Key: "version", Value: int64(1)}}},
 		{Key: "$set", Value: bson.D{{Key: "updated_at", Value: e.At.UTC()}}},
 		{Key: "$push", Value: bson.D{{Key: "timeline", Value: entryToDoc(e)}}},
+	}
+	if len(join) > 0 {
+		// Participants, and the names lists are narrowed by (incidentdoc.go).
+		each := bson.D{{Key: "$each", Value: join}}
+		update = append(update, bson.E{Key: "$addToSet", Value: bson.D{{Key: "participants", Value: each}, {Key: "named", Value: each}}})
 	}
 	if s.embedded {
 		// Not to slip between another write's read and write (see lock).

@@ -399,7 +399,7 @@ func TestConcurrentWritesOfOneIncident(t *testing.T) {
 			}
 		})
 		wg.Go(func() {
-			if _, err := st.AppendEntry(ctx, inc.ID, incident.Entry{At: t0, Actor: incident.System, Kind: incident.EntryEscalation}); err != nil {
+			if _, err := st.AppendEntry(ctx, inc.ID, incident.Entry{At: t0, Actor: incident.System, Kind: incident.EntryEscalation}, nil); err != nil {
 				t.Errorf("append: %v", err)
 			}
 		})
