@@ -45,6 +45,7 @@ type Announcer struct {
 	planners []Planner
 	out      *Outbox
 	log      *slog.Logger
+	baseURL  string
 }
 
 var _ incident.Observer = (*Announcer)(nil)
@@ -54,6 +55,10 @@ var _ incident.Observer = (*Announcer)(nil)
 func NewAnnouncer(out *Outbox, log *slog.Logger, planners ...Planner) *Announcer {
 	return &Announcer{planners: planners, out: out, log: log}
 }
+
+// SetBaseURL sets the hub's address, for the link that is all a
+// restricted incident's messages carry. Call it before any change is made.
+func (a *Announcer) SetBaseURL(u string) { a.baseURL = u }
 
 // Add registers more planners; it must be called before any change is made.
 func (a *Announcer) Add(planners ...Planner) { a.planners = append(a.planners, planners...) }
@@ -81,6 +86,14 @@ func (a *Announcer) announce(ctx context.Context, ev incident.Event) int {
 	}
 	if len(msgs) == 0 {
 		return 0
+	}
+	if ev.Incident.Restricted {
+		// One place for every channel: a restricted incident's messages
+		// say its number and link, whatever their planner wrote.
+		link := IncidentLink(a.baseURL, ev.Incident.Number)
+		for i := range msgs {
+			msgs[i] = Redact(msgs[i], link)
+		}
 	}
 	n, err := a.out.Enqueue(ctx, msgs...)
 	if err != nil {

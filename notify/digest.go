@@ -240,7 +240,11 @@ func DigestText(r DigestReport, lang, baseURL string) (subject, body string) {
 		if zh {
 			lvl, st = nameZH(inc.Level), inc.Stage.Info().NameZH
 		}
-		fmt.Fprintf(&b, "- %s [%s] %s: %s\n  %s\n", inc.Number, lvl, st, oneLine(clipRunes(inc.Title, maxTitle)), IncidentURL(baseURL, inc.Number))
+		title := oneLine(clipRunes(inc.Title, maxTitle))
+		if inc.Restricted { // its readers may not be among the people it names
+			title = "(restricted 受限)"
+		}
+		fmt.Fprintf(&b, "- %s [%s] %s: %s\n  %s\n", inc.Number, lvl, st, title, IncidentURL(baseURL, inc.Number))
 	}
 	outbox := strings.TrimRight(baseURL, "/") + "/api/v1/outbox?status=dead"
 	board := strings.TrimRight(baseURL, "/") + "/board"

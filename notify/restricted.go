@@ -35,5 +35,5 @@ func IncidentLink(baseURL, number string) string {
 	if baseURL == "" || number == "" {
 		return ""
 	}
-	return strings.TrimRight(baseURL, "/") + "/incidents/" + number
+	return IncidentURL(baseURL, number)
 }

@@ -219,7 +219,7 @@ func splitRef(ref string) (channel, ts string, ok bool) {
 
 func (s *SlackSender) card(ctx context.Context, m Message, inc *incident.Incident) SlackView {
 	return RenderCard(CardInput{Incident: inc, Now: s.now(), BaseURL: s.baseURL,
-		Channel: s.channelOf(ctx, inc.Number), Restricted: m.Restricted})
+		Channel: s.channelOf(ctx, inc.Number), Restricted: m.Restricted || inc.Restricted})
 }
 
 func (s *SlackSender) postCard(ctx context.Context, m Message) (string, error) {

@@ -21,7 +21,14 @@ func (s *SlackSender) openChannel(ctx context.Context, m Message) (string, error
 	if err != nil {
 		return "", err
 	}
-	base := ChannelName(inc.Number, inc.Title)
+	// A restricted incident's channel is named by its number alone: the
+	// name is seen by everyone who can list channels.
+	restricted := m.Restricted || inc.Restricted
+	title := inc.Title
+	if restricted {
+		title = ""
+	}
+	base := ChannelName(inc.Number, title)
 	name := base
 	var ch *slack.Channel
 	for n := 2; ; n++ {
@@ -38,7 +45,7 @@ func (s *SlackSender) openChannel(ctx context.Context, m Message) (string, error
 	if _, err := s.api.SetTopicOfConversationContext(ctx, ch.ID, ChannelTopic(inc)); err != nil {
 		log.WarnContext(ctx, "slack: set the incident channel's topic", "err", err)
 	}
-	view := RenderCard(CardInput{Incident: inc, Now: s.now(), BaseURL: s.baseURL, Channel: ch.ID, Restricted: m.Restricted})
+	view := RenderCard(CardInput{Incident: inc, Now: s.now(), BaseURL: s.baseURL, Channel: ch.ID, Restricted: restricted})
 	if _, _, err := s.api.PostMessageContext(ctx, ch.ID, view.options()...); err != nil {
 		log.WarnContext(ctx, "slack: post the card in the incident channel", "err", err)
 	}

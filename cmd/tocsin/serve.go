@@ -92,6 +92,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	if err := notifications.build(db, incidents, log); err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
+	notifications.ann.SetBaseURL(cfg.BaseURL)
 	if err := esc.build(db, incidents, out, log); err != nil {
 		return fmt.Errorf("escalation: %w", err)
 	}
