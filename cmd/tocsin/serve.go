@@ -122,7 +122,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		Logger:         log,
 		Now:            time.Now,
 	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
-		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence()})
+		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence(), Scanner: db.Incidents()})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
