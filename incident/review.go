@@ -16,7 +16,6 @@ const EventReview EventKind = "review"
 
 // Timeline entry kinds of the review.
 const (
-	EntryReviewDrafted  EntryKind = "review_drafted"  // entering review wrote the first summary
 	EntryReviewWritten  EntryKind = "review_written"  // the team changed the report
 	EntryReviewReturned EntryKind = "review_returned" // a manager sent it back with comments
 	EntryActionAdded    EntryKind = "action_added"

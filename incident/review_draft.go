@@ -184,7 +184,11 @@ func DraftReview(inc *Incident, d Deadlines, now time.Time) Draft {
 		}
 	}
 	for _, t := range inc.Tasks {
-		add(&teams, t.Team)
+		// A task's team is an id; the dispatched team, when it is the
+		// same, is already named.
+		if !slices.ContainsFunc(inc.Assignees, func(a Assignee) bool { return a.Kind == "team" && a.ID == t.Team }) {
+			add(&teams, t.Team)
+		}
 		if t.AssigneeName != "" {
 			add(&people, t.AssigneeName)
 		} else {

@@ -66,7 +66,6 @@ var reviewCatalog = map[string]text{
 	"action.done":        {"done", "已完成"},
 	"action.cancelled":   {"cancelled", "已取消"},
 
-	"tl.review_drafted":  {"Review drafted", "评估报告已起草"},
 	"tl.review_written":  {"Review written", "评估报告已填写"},
 	"tl.review_returned": {"Review returned", "评估报告被退回"},
 	"tl.action_added":    {"Corrective action added", "新增整改措施"},

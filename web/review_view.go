@@ -166,6 +166,13 @@ func entryLine(l string, e incident.Entry) string {
 	if e.Reason != "" {
 		s += " (" + e.Reason + ")"
 	}
+	if e.Kind == incident.EntryActionUpdated {
+		var ch []string
+		for _, c := range e.Changes {
+			ch = append(ch, c.Field+": "+c.Before+" → "+c.After)
+		}
+		s += " (" + strings.Join(ch, "; ") + ")"
+	}
 	if e.Note != "" {
 		s += " — " + e.Note
 	}
