@@ -17,6 +17,7 @@ import (
 
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/store"
 	"github.com/tocsin-hub/tocsin/store/storetest"
 	"github.com/tocsin-hub/tocsin/web"
 )
@@ -43,6 +44,7 @@ type reviewEnv struct {
 	clock  *clock
 	tokens map[string]string
 	actors map[string]incident.Actor
+	db     *store.DB
 }
 
 func newReviewEnv(t *testing.T) *reviewEnv {
@@ -63,7 +65,7 @@ func newReviewEnv(t *testing.T) *reviewEnv {
 	srv.Start()
 	t.Cleanup(func() { hub.Close(); srv.Close() })
 	e := &reviewEnv{testEnv: &testEnv{srv: srv, client: srv.Client(), access: acc, incidents: inc, hub: hub},
-		clock: clk, tokens: map[string]string{}, actors: map[string]incident.Actor{}}
+		clock: clk, tokens: map[string]string{}, actors: map[string]incident.Actor{}, db: db}
 	for name, roles := range map[string][]access.Role{
 		"rep": nil, "li.na": {access.Responder}, "zhou.min": {access.Coordinator}, "chen.jie": {access.Manager}, "root": {access.Admin},
 	} {
