@@ -41,13 +41,19 @@ func barChart(title string, bars []bar) template.HTML {
 }
 
 // durationChart draws durations as shares of their deadline: the marker
-// at 100% is the deadline, a bar past it is a miss.
+// at 100% is the deadline, a bar past it is a miss. The scale stops at
+// three times the deadline, so one very late figure does not squash the
+// others; a longer bar is drawn to the edge and its text says how long.
 func durationChart(title string, bars []bar, deadlineLabel string) template.HTML {
+	const most = 3.0
 	max := 1.25
-	for _, b := range bars {
-		max = math.Max(max, b.Value*1.05)
+	clipped := make([]bar, len(bars))
+	for i, b := range bars {
+		max = math.Max(max, math.Min(b.Value, most)*1.05)
+		b.Value = math.Min(b.Value, most*1.05)
+		clipped[i] = b
 	}
-	return drawBars(title, bars, max, 1, deadlineLabel)
+	return drawBars(title, clipped, max, 1, deadlineLabel)
 }
 
 func drawBars(title string, bars []bar, max, marker float64, markerLabel string) template.HTML {

@@ -29,7 +29,7 @@ func genIncidents(seed uint64, n int, start time.Time, days int) []*incident.Inc
 	for i := range out {
 		created := start.Add(time.Duration(r.IntN(days*24*60)) * time.Minute)
 		inc := &incident.Incident{
-			Number: fmt.Sprintf("INC-%d-%06d", created.Year(), i+1), Version: 1, Title: fmt.Sprintf("generated %d", i),
+			Number: fmt.Sprintf("INC-%d-%06d", created.Year(), 100000+i+1), Version: 1, Title: fmt.Sprintf("generated %d", i),
 			Description: "generated", Level: levels[r.IntN(3)], Category: cats[r.IntN(len(cats))].Category,
 			Drill: r.IntN(5) == 0, Source: "api", Reporter: incident.Actor{ID: "gen", Name: "Gen"},
 			Stage: stages[r.IntN(len(stages))], CreatedAt: created, UpdatedAt: created, Occurrences: 1,
