@@ -21,16 +21,5 @@ func (s *Server) deadlines(ctx context.Context) (map[incident.Level]incident.Dea
 			ps = stored
 		}
 	}
-	return DeadlinesOf(ps), nil
-}
-
-// DeadlinesOf converts escalation policies into the domain's deadlines
-// per level. A level without a policy takes the built-in one.
-func DeadlinesOf(ps []escalation.Policy) map[incident.Level]incident.Deadlines {
-	out := map[incident.Level]incident.Deadlines{}
-	for _, p := range append(escalation.DefaultPolicies(), ps...) { // stored ones win
-		d := p.Deadlines
-		out[p.Level] = incident.Deadlines{Ack: d.Ack.Std(), Confirm: d.Confirm.Std(), Dispatch: d.Dispatch.Std(), Handle: d.Handle.Std()}
-	}
-	return out
+	return escalation.DeadlinesByLevel(ps), nil
 }

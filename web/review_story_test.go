@@ -47,7 +47,7 @@ type reviewEnv struct {
 	db     *store.DB
 }
 
-func newReviewEnv(t *testing.T) *reviewEnv {
+func newReviewEnv(t testing.TB) *reviewEnv {
 	t.Helper()
 	db := storetest.New(t)
 	clk := &clock{t: storyStart}
@@ -84,7 +84,7 @@ func newReviewEnv(t *testing.T) *reviewEnv {
 
 var storyName = map[string]string{"rep": "Wu Fang", "li.na": "Li Na", "zhou.min": "Zhou Min", "chen.jie": "Chen Jie", "root": "Root"}
 
-func (e *reviewEnv) do(t *testing.T, method, path, who string, body any, want int) map[string]any {
+func (e *reviewEnv) do(t testing.TB, method, path, who string, body any, want int) map[string]any {
 	t.Helper()
 	status, b := e.call(t, method, path, e.tokens[who], body)
 	if status != want {

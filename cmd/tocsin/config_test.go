@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"github.com/tocsin-hub/tocsin/notify"
 	"io"
 	"log/slog"
 	"os"
@@ -39,7 +40,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: "127.0.0.1:8080", DataDir: "./data", MongoDB: "tocsin", BaseURL: "http://127.0.0.1:8080",
-		LogLevel: slog.LevelInfo, LogFormat: "text"}
+		LogLevel: slog.LevelInfo, LogFormat: "text", ManagerReports: []notify.Period{notify.Weekly, notify.Monthly}}
 	if c.String() != want.String() || !c.Embedded() {
 		t.Errorf("defaults:\n got %s\nwant %s", c, want)
 	}

@@ -90,7 +90,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	if err := esc.build(db, incidents, out, log); err != nil {
 		return fmt.Errorf("escalation: %w", err)
 	}
-	if err := errors.Join(notifications.addJobs(esc.jobs), chans.addJobs(esc.jobs)); err != nil {
+	if err := errors.Join(notifications.addJobs(esc.jobs), chans.addJobs(esc.jobs),
+		addReviewJobs(cfg, esc.jobs, db, accounts, out, log)); err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	log.Info("notification channels", "channels", chans)
