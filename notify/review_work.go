@@ -18,10 +18,11 @@ const (
 	KindManagerReport  Kind = "manager_report"  // the periodic report to managers
 )
 
-// IncidentScanner reads every incident matching a filter in one pass;
-// store.Incidents is one.
+// IncidentScanner reads every incident matching a filter in one pass,
+// with at least the fields statistics read (incident.Compute) and the
+// number and title; store.Incidents is one.
 type IncidentScanner interface {
-	ListAll(ctx context.Context, f incident.ListFilter) (incident.Page, error)
+	ListForStats(ctx context.Context, f incident.ListFilter) (incident.Page, error)
 }
 
 // Reader is a manager who receives the periodic report.
@@ -110,7 +111,7 @@ func DueReminders(incs []*incident.Incident, now time.Time) []Reminder {
 // ActionReminders enqueues the reminders due at now. Actions are read from
 // incidents at review and closed: they stay tracked after closure.
 func (w *ReviewWork) ActionReminders(ctx context.Context, now time.Time) error {
-	page, err := w.scan.ListAll(ctx, incident.ListFilter{Stages: []incident.Stage{incident.Review, incident.Closed}})
+	page, err := w.scan.ListForStats(ctx, incident.ListFilter{Stages: []incident.Stage{incident.Review, incident.Closed}})
 	if err != nil {
 		return fmt.Errorf("action reminders: %w", err)
 	}
@@ -214,7 +215,7 @@ func (w *ReviewWork) ManagerReport(ctx context.Context, p Period, now time.Time)
 	if err != nil {
 		return fmt.Errorf("%s report: %w", p, err)
 	}
-	page, err := w.scan.ListAll(ctx, incident.ListFilter{})
+	page, err := w.scan.ListForStats(ctx, incident.ListFilter{})
 	if err != nil {
 		return fmt.Errorf("%s report: %w", p, err)
 	}

@@ -19,12 +19,13 @@ import (
 	"github.com/tocsin-hub/tocsin/incident"
 )
 
-// IncidentScanner reads every incident matching a filter in one pass
-// (store.Incidents does). The statistics are computed in Go over what it
-// returns, which gives the same figures on MongoDB and on the embedded
-// server, whose aggregation lacks the operators they would need.
+// IncidentScanner reads every incident matching a filter in one pass,
+// with at least the fields statistics read (store.Incidents does). The
+// statistics are computed in Go over what it returns, which gives the same
+// figures on MongoDB and on the embedded server, whose aggregation lacks
+// the operators they would need.
 type IncidentScanner interface {
-	ListAll(ctx context.Context, f incident.ListFilter) (incident.Page, error)
+	ListForStats(ctx context.Context, f incident.ListFilter) (incident.Page, error)
 }
 
 var errNoScanner = errors.New("statistics are not available on this hub")
@@ -92,7 +93,7 @@ func (s *Server) report(ctx context.Context, f incident.StatsFilter) (incident.R
 		return incident.Report{}, err
 	}
 	// Level and category narrow the scan where the store can use them.
-	page, err := s.scanner.ListAll(ctx, incident.ListFilter{Level: f.Level, Category: f.Category})
+	page, err := s.scanner.ListForStats(ctx, incident.ListFilter{Level: f.Level, Category: f.Category})
 	if err != nil {
 		return incident.Report{}, err
 	}

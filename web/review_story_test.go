@@ -45,19 +45,39 @@ type reviewEnv struct {
 	tokens map[string]string
 	actors map[string]incident.Actor
 	db     *store.DB
+	stats  *web.StatsCache // nil unless cached
 }
 
-func newReviewEnv(t testing.TB) *reviewEnv {
+// loadStats loads the statistics cache, if there is one.
+func (e *reviewEnv) loadStats(t testing.TB) {
+	t.Helper()
+	if e.stats != nil {
+		e.stats.Run(context.Background(), slog.New(slog.DiscardHandler))
+	}
+}
+
+func newReviewEnv(t testing.TB) *reviewEnv { return newReviewEnvWith(t, false) }
+
+// newReviewEnvWith is newReviewEnv with statistics served from a
+// StatsCache, as on the embedded store in production, when cached; call
+// loadStats once the data set is stored.
+func newReviewEnvWith(t testing.TB, cached bool) *reviewEnv {
 	t.Helper()
 	db := storetest.New(t)
 	clk := &clock{t: storyStart}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	hub := web.NewHub()
-	inc := incident.NewService(db.Incidents(), clk.Now, hub)
+	var scanner web.IncidentScanner = db.Incidents()
+	var stats *web.StatsCache
+	if cached {
+		stats = web.NewStatsCache(db.Incidents())
+		scanner = stats
+	}
+	inc := incident.NewService(db.Incidents(), clk.Now, hub, stats)
 	acc := access.NewService(db.Accounts(), time.Now, bcrypt.MinCost)
 	srv := httptest.NewUnstartedServer(nil)
 	s, err := web.New(web.Config{BaseURL: "http://" + srv.Listener.Addr().String(), Logger: log, Now: clk.Now},
-		web.Deps{Incidents: inc, Access: acc, Hub: hub, Ready: db.Ping, Rosters: db.Rosters(), Scanner: db.Incidents()})
+		web.Deps{Incidents: inc, Access: acc, Hub: hub, Ready: db.Ping, Rosters: db.Rosters(), Scanner: scanner})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +85,7 @@ func newReviewEnv(t testing.TB) *reviewEnv {
 	srv.Start()
 	t.Cleanup(func() { hub.Close(); srv.Close() })
 	e := &reviewEnv{testEnv: &testEnv{srv: srv, client: srv.Client(), access: acc, incidents: inc, hub: hub},
-		clock: clk, tokens: map[string]string{}, actors: map[string]incident.Actor{}, db: db}
+		clock: clk, tokens: map[string]string{}, actors: map[string]incident.Actor{}, db: db, stats: stats}
 	for name, roles := range map[string][]access.Role{
 		"rep": nil, "li.na": {access.Responder}, "zhou.min": {access.Coordinator}, "chen.jie": {access.Manager}, "root": {access.Admin},
 	} {

@@ -5,13 +5,14 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"github.com/tocsin-hub/tocsin/notify"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tocsin-hub/tocsin/notify"
 )
 
 // envMap is a getenv over a fixed set of variables.

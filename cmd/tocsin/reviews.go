@@ -53,11 +53,12 @@ func containsPeriod(ps []notify.Period, p notify.Period) bool {
 }
 
 // addReviewJobs registers the corrective action reminders and the manager
-// reports of the configured periods with jobs.
-func addReviewJobs(cfg Config, jobs *escalation.Jobs, db *store.DB, accounts *access.Service, out *notify.Outbox, log *slog.Logger) error {
+// reports of the configured periods with jobs; incidents are read
+// through scanner (the statistics cache on the embedded store).
+func addReviewJobs(cfg Config, jobs *escalation.Jobs, db *store.DB, scanner notify.IncidentScanner, accounts *access.Service, out *notify.Outbox, log *slog.Logger) error {
 	email := cfg.SMTPAddr != ""
 	contacts := accountContacts{acc: accounts, email: email, slack: cfg.Slack()}
-	w := notify.NewReviewWork(db.Incidents(), func(ctx context.Context) (map[incident.Level]incident.Deadlines, error) {
+	w := notify.NewReviewWork(scanner, func(ctx context.Context) (map[incident.Level]incident.Deadlines, error) {
 		ps, err := db.Rosters().Policies(ctx)
 		if err != nil {
 			return nil, err
