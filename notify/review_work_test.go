@@ -161,3 +161,51 @@ func TestReviewWorkOnTheStore(t *testing.T) {
 		t.Errorf("report routes: %s, %s", rep.Channel, by["report/weekly/2026-03-02/u-mgr2"].Channel)
 	}
 }
+
+type contactsByID map[string]notify.Contact
+
+func (c contactsByID) Contact(_ context.Context, id string) (notify.Contact, error) {
+	v, ok := c[id]
+	if !ok {
+		return notify.Contact{}, fmt.Errorf("%s: %w", id, notify.ErrNoContact)
+	}
+	return v, nil
+}
+
+// TestReviewReturnPlanner: a manager's return tells who moved the incident
+// to review and who wrote the report, once per return; other review
+// changes tell nobody.
+func TestReviewReturnPlanner(t *testing.T) {
+	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
+	li := incident.Actor{ID: "u-li", Name: "Li Na"}
+	zhou := incident.Actor{ID: "u-zhou", Name: "Zhou Min"}
+	boss := incident.Actor{ID: "u-boss", Name: "Chen Jie"}
+	inc := &incident.Incident{Number: "INC-2026-000009", Title: "Trojan", Stage: incident.Review, Version: 5,
+		Timeline: []incident.Entry{
+			{Kind: incident.EntryReviewWritten, Actor: boss}, // an earlier round: not this review
+			{Kind: incident.EntryStage, To: "review", Actor: li},
+			{Kind: incident.EntryReviewWritten, Actor: zhou},
+			{Kind: incident.EntryReviewWritten, Actor: li},
+		}}
+	p := notify.NewReviewReturnPlanner(contactsByID{"u-li": {SlackID: "ULI", Lang: "zh"}}, "https://hub", slog.New(slog.DiscardHandler))
+	msgs, err := p.Plan(context.Background(), incident.Event{Kind: incident.EventReview, Incident: inc})
+	if err != nil || len(msgs) != 0 {
+		t.Fatalf("a written review told %v, %v", msgs, err)
+	}
+	next, err := incident.DecideReview(inc, incident.ReturnReview{Comment: "Name the gateway rule."}, boss, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err = p.Plan(context.Background(), incident.Event{Kind: incident.EventReview, Incident: next})
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("return told %v, %v", msgs, err)
+	}
+	li0, zhou0 := msgs[0], msgs[1]
+	if li0.Recipient != "u-li" || li0.Channel != notify.ChannelSlack || li0.Key != "INC-2026-000009/review/returned/1/u-li" ||
+		!strings.Contains(li0.Body, "Name the gateway rule.") || !strings.Contains(li0.Subject, "退回") {
+		t.Errorf("to Li Na: %+v", li0)
+	}
+	if zhou0.Recipient != "u-zhou" || zhou0.Channel != notify.ChannelLog || !strings.Contains(zhou0.Subject, "returned by Chen Jie") {
+		t.Errorf("to Zhou Min: %+v", zhou0)
+	}
+}
