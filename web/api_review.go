@@ -24,6 +24,7 @@ func (s *Server) reviewRoutes(r *gin.Engine) {
 	api.POST("/return", s.apiReturnReview)
 	r.GET("/incidents/:ref/review", s.requirePage(anyone), s.reviewPage)
 	r.GET("/incidents/:ref/review.md", s.requirePage(anyone), s.reviewMarkdown)
+	r.POST("/incidents/:ref/review", s.requirePage(anyone), s.reviewForm)
 }
 
 // impactJSON is what an incident harmed.

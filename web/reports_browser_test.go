@@ -109,6 +109,44 @@ func TestBrowserReportsAndReview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The page's forms, as the manager: write the root cause and lessons,
+	// return with a comment, then sign off (the forms carry the session's
+	// CSRF token).
+	if err := chromedp.Do(tab,
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})
+			return err
+		}),
+		chromedp.SendKeys(chromedp.CSS("#rv-root"), "The gateway let a macro document through."),
+		chromedp.SendKeys(chromedp.CSS("#rv-les"), "Block macro attachments."),
+		chromedp.Submit(chromedp.CSS("#rv-les")),
+	); err != nil {
+		t.Fatalf("write the review from the page: %v", err)
+	}
+	// The saved page shows the lessons in the report itself.
+	waitJS(t, tab, `document.readyState === "complete" && [...document.querySelectorAll("article.review p.prose")].some(p => p.textContent === "Block macro attachments.")`)
+	if err := chromedp.Do(tab,
+		chromedp.SendKeys(chromedp.CSS("#rr-comment"), "Say which gateway rule changes."),
+		chromedp.Submit(chromedp.CSS("#rr-comment")),
+	); err != nil {
+		t.Fatalf("return from the page: %v", err)
+	}
+	short, cancelShort := context.WithTimeout(tab, 15*time.Second)
+	defer cancelShort()
+	if err := chromedp.Do(short, chromedp.WaitVisible(chromedp.CSS(".signoff .alert"))); err != nil {
+		body, _ := chromedp.Run(tab, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 3000)`))
+		t.Fatalf("no return shown: %v\n%s", err, body)
+	}
+	if err := chromedp.Do(tab,
+		chromedp.Click(chromedp.CSS("#signoff")),
+		chromedp.WaitNotPresent(chromedp.CSS("#signoff")),
+	); err != nil {
+		t.Fatalf("return and sign off from the page: %v", err)
+	}
+	got, err := e.incidents.Get(context.Background(), inc.Number)
+	if err != nil || got.Stage != "closed" || got.Review.Returns != 1 || got.Review.Lessons != "Block macro attachments." || got.Review.SignedOffBy == nil || got.Review.SignedOffBy.Name != "Chen Jie" {
+		t.Fatalf("after the forms: %v %+v", err, got.Review)
+	}
 	if *update {
 		dir := filepath.Join("..", "docs", "screenshots")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -123,4 +161,19 @@ func TestBrowserReportsAndReview(t *testing.T) {
 	if errs := console.errors(); len(errs) > 0 {
 		t.Fatalf("console errors (CSP violations or script errors):\n%s", strings.Join(errs, "\n"))
 	}
+}
+
+// waitJS evaluates expr until it is true, across page loads (an evaluation
+// that a navigation interrupts is tried again), for up to 15 seconds.
+func waitJS(t *testing.T, tab context.Context, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(tab, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("never true: %s", expr)
 }

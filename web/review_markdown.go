@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/tocsin-hub/tocsin/incident"
 )
 
 // markdown renders the review as a Markdown document.
@@ -111,7 +113,7 @@ func mdBlock(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "
 
 // reviewMarkdown serves GET /incidents/{ref}/review.md.
 func (s *Server) reviewMarkdown(c *gin.Context) {
-	v, ok := s.loadReviewView(c)
+	_, v, ok := s.loadReview(c)
 	if !ok {
 		return
 	}
@@ -120,18 +122,18 @@ func (s *Server) reviewMarkdown(c *gin.Context) {
 	c.Data(http.StatusOK, "text/markdown; charset=utf-8", []byte(v.markdown()))
 }
 
-// loadReviewView loads the incident of the path for a page and prepares
-// its review in the caller's language; on failure it has answered.
-func (s *Server) loadReviewView(c *gin.Context) (reviewView, bool) {
+// loadReview loads the incident of the path for a page and prepares its
+// review in the caller's language; on failure it has answered.
+func (s *Server) loadReview(c *gin.Context) (*incident.Incident, reviewView, bool) {
 	inc, err := s.viewable(c, c.Param("ref"))
 	if err != nil {
 		s.pageError(c, statusOf(err), err)
-		return reviewView{}, false
+		return nil, reviewView{}, false
 	}
 	d, err := s.draftOf(c, inc)
 	if err != nil {
 		s.pageError(c, statusOf(err), err)
-		return reviewView{}, false
+		return nil, reviewView{}, false
 	}
-	return newReviewView(inc, d, lang(c), s.now().UTC()), true
+	return inc, newReviewView(inc, d, lang(c), s.now().UTC()), true
 }

@@ -55,6 +55,7 @@ type reviewTask struct{ ID, Title, Status, Assignee, Result string }
 
 type actionView struct {
 	ID, Title, Owner, Due, Status string
+	StatusKey                     string // the state's code, for forms
 	Overdue                       bool
 }
 
@@ -130,7 +131,7 @@ func newReviewView(inc *incident.Incident, d incident.Draft, l string, now time.
 	}
 	for _, a := range r.Actions {
 		v.Actions = append(v.Actions, actionView{ID: a.ID, Title: a.Title, Owner: a.Owner, Due: a.Due.Format(time.DateOnly),
-			Status: tOr(l, "action."+string(a.Status), string(a.Status)), Overdue: a.Overdue(now)})
+			Status: tOr(l, "action."+string(a.Status), string(a.Status)), StatusKey: string(a.Status), Overdue: a.Overdue(now)})
 	}
 	if ret := r.Returned; ret != nil {
 		v.Returned, v.Comment = T(l, "review.returned", ret.By.Name, utcTime(ret.At)), ret.Comment
