@@ -66,7 +66,7 @@ func TestPolicyMatrix(t *testing.T) {
 		"responder (by name)": "1110100011100000010010",
 		"coordinator":         "1111100111101001011111",
 		"manager":             "1111111111100001111110",
-		"admin":               "1111111111111111111111",
+		"admin":               "1111101111111111111111",
 	}
 	for name, p := range who {
 		got := ""

@@ -54,7 +54,8 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF):
 		return http.StatusForbidden
-	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox), errors.Is(err, errNoRunbooks), errors.Is(err, errNoEvidence):
+	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox), errors.Is(err, errNoRunbooks), errors.Is(err, errNoEvidence),
+		errors.Is(err, errNoScanner):
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError

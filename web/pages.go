@@ -46,7 +46,7 @@ type staticFile struct {
 
 // pageNames are the templates/<name>.html files that are whole pages.
 var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies",
-	"outbox", "runbooks", "runbook", "runbook_edit"}
+	"outbox", "runbooks", "runbook", "runbook_edit", "review", "reports"}
 
 // partials are parsed with every page.
 var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html", "templates/tasks.html"}
@@ -226,6 +226,7 @@ type common struct {
 	CanBoard      bool
 	CanOutbox     bool
 	SeesAll       bool
+	CanReports    bool
 	CSRF          template.HTML // the hidden csrf_token input
 }
 
@@ -239,7 +240,8 @@ func (s *Server) common(c *gin.Context, title, active string) common {
 		Lang: l, HTMLLang: "en", OtherLang: "zh", OtherLangName: "中文",
 		Title: title, Active: active, User: p, SignedIn: !p.Anonymous(),
 		CanBoard: access.CanSeeBoard(p), CanOutbox: access.CanManageOutbox(p), SeesAll: access.SeesAll(p),
-		CSRF: csrfInput(csrfToken(c)),
+		CanReports: access.CanSeeReports(p),
+		CSRF:       csrfInput(csrfToken(c)),
 	}
 	if l == "zh" {
 		cm.HTMLLang, cm.OtherLang, cm.OtherLangName = "zh-CN", "en", "English"

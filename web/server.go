@@ -52,6 +52,9 @@ type Deps struct {
 	// Evidence keeps the files attached to tasks; without it uploads
 	// answer 503.
 	Evidence EvidenceStore
+	// Scanner reads every incident of a period for the statistics and the
+	// manager reports; without it they answer 503.
+	Scanner IncidentScanner
 }
 
 // Server serves Tocsin over HTTP.
@@ -69,6 +72,7 @@ type Server struct {
 	outbox    Outbox
 	runbooks  *runbooks.Library
 	evidence  EvidenceStore
+	scanner   IncidentScanner
 	pages     *pages
 	handler   http.Handler
 }
@@ -82,6 +86,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, log: cfg.Logger, now: cfg.Now,
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
 		boardSrc: d.Board, slack: d.Slack, outbox: d.Outbox, runbooks: d.Runbooks, evidence: d.Evidence,
+		scanner: d.Scanner,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -103,6 +108,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.outboxRoutes(r)
 	s.taskRoutes(r)
 	s.runbookRoutes(r)
+	s.reviewRoutes(r)
+	s.reportRoutes(r)
 	r.NoRoute(s.notFound)
 
 	// Browsers send Sec-Fetch-Site/Origin: cross-origin unsafe requests are

@@ -52,12 +52,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	// the board is served from memory, kept current by the same events as
 	// the hub; against MongoDB board is nil and the board reads the store.
 	var board *web.BoardCache
+	// Statistics likewise: from memory on the embedded store, from the
+	// store (a projection) against MongoDB.
+	var stats *web.StatsCache
+	var scanner web.IncidentScanner = db.Incidents()
 	if db.Embedded() {
 		board = web.NewBoardCache()
+		stats = web.NewStatsCache(db.Incidents())
+		scanner = stats
 	}
 	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
 	var notifications notifyWorkers
-	incidents := incident.NewService(db.Incidents(), time.Now, board, hub, esc.Observer(), notifications.Observer())
+	incidents := incident.NewService(db.Incidents(), time.Now, board, stats, hub, esc.Observer(), notifications.Observer())
 	out := notifications.outbox(db, log)
 	// E-mail, webhooks and robots, then Slack: each gives the worker its
 	// sender and the announcer its planners, before any change is made.
@@ -90,7 +96,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	if err := esc.build(db, incidents, out, log); err != nil {
 		return fmt.Errorf("escalation: %w", err)
 	}
-	if err := errors.Join(notifications.addJobs(esc.jobs), chans.addJobs(esc.jobs)); err != nil {
+	if err := errors.Join(notifications.addJobs(esc.jobs), chans.addJobs(esc.jobs),
+		addReviewJobs(cfg, esc.jobs, db, scanner, accounts, out, log)); err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	log.Info("notification channels", "channels", chans)
@@ -122,7 +129,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		Logger:         log,
 		Now:            time.Now,
 	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
-		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence()})
+		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence(), Scanner: scanner})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
@@ -141,6 +148,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		// One page, one scan: the embedded store reads every incident for
 		// any list.
 		wg.Go(func() { board.Run(watchCtx, db.Incidents().ListAll, log) })
+		wg.Go(func() { stats.Run(watchCtx, log) })
 	}
 	wg.Go(func() { backfillKeys(watchCtx, db.Incidents(), log) })
 	esc.start(watchCtx, &wg)
