@@ -108,7 +108,8 @@ func CanView(p Principal, inc *incident.Incident) bool {
 func CanReport(p Principal) bool { return !p.Anonymous() && !readOnly(p) }
 
 // CanTransition reports whether p may move inc to stage to. The response
-// center and managers move incidents; closing is a manager's sign-off.
+// center and managers move incidents; closing is a manager's sign-off
+// (CanSignOffReview).
 // Responders work the incidents they take part in: members of the
 // assessment group confirm or reject reports they were paged for, and
 // handlers move their incidents between dispatch, handle and review.
@@ -116,7 +117,9 @@ func CanTransition(p Principal, inc *incident.Incident, to incident.Stage) bool 
 	switch {
 	case readOnly(p) || !CanView(p, inc):
 		return false
-	case to == incident.Closed || inc.Stage == incident.Closed:
+	case to == incident.Closed:
+		return CanSignOffReview(p, inc)
+	case inc.Stage == incident.Closed:
 		return p.Has(Manager, Admin)
 	case p.Has(Coordinator, Manager, Admin):
 		return true
@@ -222,3 +225,31 @@ func CanEditRunbooks(p Principal) bool { return !readOnly(p) && p.Has(Coordinato
 // CanReadAudit reports whether p may browse and export the audit trail:
 // auditors and admins.
 func CanReadAudit(p Principal) bool { return p.Has(Auditor, Admin) }
+
+// CanWriteReview reports whether p may write inc's post-incident review
+// and add or update its corrective actions: those who worked the incident
+// (responders taking part), the response center and managers.
+func CanWriteReview(p Principal, inc *incident.Incident) bool {
+	return !readOnly(p) && CanView(p, inc) && p.Has(Responder, Coordinator, Manager, Admin)
+}
+
+// CanUpdateAction reports whether p may update corrective action a of
+// inc: its owner, or whoever may write the review.
+func CanUpdateAction(p Principal, inc *incident.Incident, a incident.CorrectiveAction) bool {
+	if CanWriteReview(p, inc) {
+		return true
+	}
+	return !readOnly(p) && !p.Anonymous() && p.Username != "" && a.Owner == p.Username
+}
+
+// CanSignOffReview reports whether p may sign off inc's review, which
+// closes it, or return it with comments: managers only. Admins keep the
+// system, they do not judge the response.
+func CanSignOffReview(p Principal, inc *incident.Incident) bool {
+	return !readOnly(p) && CanView(p, inc) && p.Has(Manager)
+}
+
+// CanSeeReports reports whether p may read the statistics, the manager
+// reports and every review: managers, the response center, admins and
+// auditors.
+func CanSeeReports(p Principal) bool { return p.Has(Coordinator, Manager, Admin, Auditor) }

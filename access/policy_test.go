@@ -92,7 +92,7 @@ func TestPolicyMatrix(t *testing.T) {
 		"manager":             "11111111111000" + "01111110" + "111100",
 		"auditor":             "10000000010000" + "00000010" + "010010",
 		"auditor+coordinator": "10000000010000" + "00000010" + "010010",
-		"admin":               "11111111111111" + "11111111" + "000010",
+		"admin":               "11111011111111" + "11111111" + "000010",
 	}
 	if len(want) != len(who) {
 		t.Fatal(fmt.Sprint("rows: ", len(want), " vs ", len(who)))

@@ -55,6 +55,12 @@ func Decide(inc *Incident, in TransitionInput, by Actor, now time.Time) (*Incide
 	case move == MoveReopen && inc.Stage == Closed:
 		next.Review.SignedOffBy, next.Review.SignedOffAt = nil, nil
 	}
+	switch in.To {
+	case Review:
+		draftOnEntry(next, now)
+	case Closed:
+		next.Review.Returned = nil // signed off: the last return is answered
+	}
 	next.Stage = in.To
 	next.StageEnteredAt[in.To] = now
 	next.Version++

@@ -9,6 +9,14 @@
 // evidence (task.go, plan.go). Their commands (work.go, work_task.go) are
 // decided by DecideWork and applied by Service.Work like a transition.
 //
+// The review stage's report, its corrective actions (tracked after
+// closure) and a manager's return are review commands (review.go), decided
+// by DecideReview and applied by Service.ReviewWork; sign-off is the move
+// to closed. What the review shows from the record (response times against
+// the level's deadlines, escalations, people, tasks) is computed by
+// DraftReview, and the managers' statistics by Compute (stats.go): pure
+// functions over incidents, correct on every store (ADR 0006).
+//
 // Decisions are pure functions (see machine.go) so that they can be tested by
 // table; the Service only loads, decides, and persists with an optimistic
 // version check. A change and its timeline entry are written in one document

@@ -87,6 +87,15 @@ type ReviewReport struct {
 	Lessons     string
 	SignedOffBy *Actor
 	SignedOffAt *time.Time
+
+	Impact    Impact
+	WentWell  string // evaluation of the response: what worked
+	WentBadly string // and what did not
+	Actions   []CorrectiveAction
+	ActionSeq int           // actions numbered so far: ids are never reused
+	Returned  *ReviewReturn // the last time a manager sent the review back, until sign-off
+	DraftedAt *time.Time
+	Returns   int // how many times it was sent back
 }
 
 // RejectReason says why a report was not taken on.
@@ -159,6 +168,7 @@ func (inc *Incident) Clone() *Incident {
 		c.Tasks = nil
 	}
 	c.Plan = inc.Plan.clone()
+	c.Review = inc.Review.clone()
 	c.Timeline = append([]Entry(nil), inc.Timeline...)
 	if inc.AckedAt != nil {
 		t := *inc.AckedAt

@@ -7,4 +7,6 @@
 // robots), with claims, retries, pacing per destination and a rule for
 // sends whose outcome was lost (ADR 0004); a channel without a Sender is
 // logged, so every notification is visible even with chat switched off.
+// ReviewWork writes the review's periodic messages: reminders to the
+// owners of corrective actions and the weekly and monthly manager reports.
 package notify

@@ -82,14 +82,6 @@ type assigneeDoc struct {
 	Contact string `bson:"contact,omitempty"`
 }
 
-type reviewDoc struct {
-	Summary     string     `bson:"summary,omitempty"`
-	RootCause   string     `bson:"root_cause,omitempty"`
-	Lessons     string     `bson:"lessons,omitempty"`
-	SignedOffBy *actorDoc  `bson:"signed_off_by,omitempty"`
-	SignedOffAt *time.Time `bson:"signed_off_at,omitempty"`
-}
-
 type rejectionDoc struct {
 	Reason      string `bson:"reason,omitempty"`
 	Note        string `bson:"note,omitempty"`
@@ -156,13 +148,7 @@ func incidentToDoc(inc *incident.Incident) (*incidentDoc, error) {
 		AssessmentNote: inc.AssessmentNote,
 		Plan:           planToDoc(inc.Plan),
 		TaskSeq:        inc.TaskSeq,
-		Review: reviewDoc{
-			Summary:     inc.Review.Summary,
-			RootCause:   inc.Review.RootCause,
-			Lessons:     inc.Review.Lessons,
-			SignedOffBy: actorPtrToDoc(inc.Review.SignedOffBy),
-			SignedOffAt: utcPtr(inc.Review.SignedOffAt),
-		},
+		Review:         reviewToDoc(inc.Review),
 		Rejection: rejectionDoc{
 			Reason:      string(inc.Rejection.Reason),
 			Note:        inc.Rejection.Note,
@@ -236,13 +222,7 @@ func incidentFromDoc(d *incidentDoc) *incident.Incident {
 		AssessmentNote: d.AssessmentNote,
 		Plan:           planFromDoc(d.Plan),
 		TaskSeq:        d.TaskSeq,
-		Review: incident.ReviewReport{
-			Summary:     d.Review.Summary,
-			RootCause:   d.Review.RootCause,
-			Lessons:     d.Review.Lessons,
-			SignedOffBy: actorPtrFromDoc(d.Review.SignedOffBy),
-			SignedOffAt: utcPtr(d.Review.SignedOffAt),
-		},
+		Review:         reviewFromDoc(d.Review),
 		Rejection: incident.Rejection{
 			Reason:      incident.RejectReason(d.Rejection.Reason),
 			Note:        d.Rejection.Note,

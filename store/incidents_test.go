@@ -88,6 +88,14 @@ func fullIncident(number string) *incident.Incident {
 		Review: incident.ReviewReport{
 			Summary: "restored", RootCause: "phishing", Lessons: "MFA everywhere",
 			SignedOffBy: &boss, SignedOffAt: ptr(at(90)),
+			Impact:   incident.Impact{Systems: "mail", Data: "none", People: "3 staff", Duration: "4h"},
+			WentWell: "fast isolation", WentBadly: "late page",
+			Actions: []incident.CorrectiveAction{
+				{ID: "a1", Title: "Enforce MFA", Owner: "alice", Due: at(2000), Status: incident.ActionDone, Note: "rolled out", DoneAt: ptr(at(1500))},
+				{ID: "a2", Title: "Phishing drill", Owner: "bob", Due: at(3000), Status: incident.ActionOpen},
+			},
+			ActionSeq: 2, Returns: 1, DraftedAt: ptr(at(60)),
+			Returned: &incident.ReviewReturn{By: boss, At: at(80), Comment: "say more on impact"},
 		},
 		Rejection: incident.Rejection{Reason: incident.Duplicate, Note: "odd but kept", DuplicateOf: "INC-2026-000001"},
 		Timeline: []incident.Entry{

@@ -1,6 +1,8 @@
 // Package web is Tocsin's HTTP face: the JSON API under /api/v1, the
 // server-rendered pages (report form, ticket page with the plan and tasks,
-// live board, roster, runbooks), and the
+// live board, roster, runbooks, the printable review and its Markdown
+// export, the managers' reports with charts drawn as SVG on the server and
+// their CSV and JSON), and the
 // server-sent event stream that keeps the board current.
 //
 // Handlers translate between HTTP and the domain services: they decode and

@@ -55,7 +55,7 @@ func statusOf(err error) int {
 	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF):
 		return http.StatusForbidden
 	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox), errors.Is(err, errNoRunbooks), errors.Is(err, errNoEvidence),
-		errors.Is(err, errNoAudit):
+		errors.Is(err, errNoAudit), errors.Is(err, errNoScanner):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, access.ErrLockedOut):
 		return http.StatusTooManyRequests
@@ -143,8 +143,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 		body.Error = msg(l, "evidence files are not available on this hub", "本系统未启用证据文件存储")
 	case errors.Is(err, errNoAudit):
 		body.Error = msg(l, "the audit trail is not available now; nothing was read", "审计日志暂不可用，未读取任何内容")
-	case status == http.StatusServiceUnavailable:
+	case errors.Is(err, errNoScanner):
+		body.Error = msg(l, errNoScanner.Error(), "本系统未启用统计")
+	case errors.Is(err, errNoRoster):
 		body.Error = msg(l, "the roster is not available on this hub", "本系统未启用值班名册")
+	case status == http.StatusServiceUnavailable:
+		body.Error = msg(l, "this part of the hub is not available now", "该功能暂不可用")
 	case status == http.StatusTooManyRequests:
 		wait := lockedFor(err)
 		c.Header("Retry-After", retryAfter(wait))

@@ -64,7 +64,7 @@ func newFullEnv(t testing.TB, now func() time.Time) *fullEnv {
 	s, err := web.New(web.Config{BaseURL: "http://" + e.srv.Listener.Addr().String(), Logger: log, Now: now,
 		BootstrapToken: "bootstrap-secret-for-tests"},
 		web.Deps{Incidents: inc, Access: acc, Hub: hub, Ready: db.Ping, Rosters: e.rosters, Audit: trail, AuditLog: db.Audit(),
-			Runbooks: lib, Evidence: db.Evidence(), Outbox: notify.NewAdmin(db.Outbox(), worker)})
+			Runbooks: lib, Evidence: db.Evidence(), Outbox: notify.NewAdmin(db.Outbox(), worker), Scanner: db.Incidents()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,6 +46,18 @@ func templateFuncs(p *pages) template.FuncMap {
 	return template.FuncMap{
 		"T":     T,
 		"asset": p.url,
+		"counts": func(l string, rows []countRow) any {
+			return struct {
+				Lang string
+				Rows []countRow
+			}{l, rows}
+		},
+		"statset": func(l string, st statsView) any {
+			return struct {
+				Lang string
+				S    statsView
+			}{l, st}
+		},
 	}
 }
 

@@ -295,6 +295,7 @@ func TestAccessMatrix(t *testing.T) {
 	rows = append(rows, e.workRows(t)...)
 	rows = append(rows, e.runbookRows()...)
 	rows = append(rows, e.outboxRows()...)
+	rows = append(rows, e.reviewRows()...)
 
 	// Every route has a row, and every row a route.
 	registered := map[string]bool{}

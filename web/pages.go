@@ -46,7 +46,7 @@ type staticFile struct {
 
 // pageNames are the templates/<name>.html files that are whole pages.
 var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies",
-	"outbox", "runbooks", "runbook", "runbook_edit", "audit"}
+	"outbox", "runbooks", "runbook", "runbook_edit", "audit", "review", "reports"}
 
 // partials are parsed with every page.
 var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html", "templates/tasks.html"}
@@ -227,6 +227,7 @@ type common struct {
 	CanBoard      bool
 	CanOutbox     bool
 	SeesAll       bool
+	CanReports    bool
 	CSRF          template.HTML // the hidden csrf_token input
 
 	CanReport bool // may use the report form (auditors may not)
@@ -243,8 +244,8 @@ func (s *Server) common(c *gin.Context, title, active string) common {
 		Lang: l, HTMLLang: "en", OtherLang: "zh", OtherLangName: "中文",
 		Title: title, Active: active, User: p, SignedIn: !p.Anonymous(),
 		CanBoard: access.CanSeeBoard(p), CanOutbox: access.CanManageOutbox(p), SeesAll: access.SeesAll(p), CanReport: access.CanReport(p),
-		CanAudit: access.CanReadAudit(p),
-		CSRF:     csrfInput(csrfToken(c)),
+		CanAudit: access.CanReadAudit(p), CanReports: access.CanSeeReports(p),
+		CSRF: csrfInput(csrfToken(c)),
 	}
 	if l == "zh" {
 		cm.HTMLLang, cm.OtherLang, cm.OtherLangName = "zh-CN", "en", "English"

@@ -58,6 +58,9 @@ type Deps struct {
 	// the audit pages answer 503.
 	Audit    *audit.Trail
 	AuditLog audit.Store
+	// Scanner reads every incident of a period for the statistics and the
+	// manager reports; without it they answer 503.
+	Scanner IncidentScanner
 }
 
 // Server serves Tocsin over HTTP.
@@ -78,6 +81,7 @@ type Server struct {
 	trail     *audit.Trail
 	auditLog  audit.Store
 	teams     teamCache
+	scanner   IncidentScanner
 	pages     *pages
 	handler   http.Handler
 	engine    *gin.Engine
@@ -93,6 +97,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
 		boardSrc: d.Board, slack: d.Slack, outbox: d.Outbox, runbooks: d.Runbooks, evidence: d.Evidence,
 		trail: d.Audit, auditLog: d.AuditLog,
+		scanner: d.Scanner,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -116,6 +121,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.taskRoutes(r)
 	s.runbookRoutes(r)
 	s.auditRoutes(r)
+	s.reviewRoutes(r)
+	s.reportRoutes(r)
 	r.NoRoute(s.notFound)
 	s.engine = r
 

@@ -154,7 +154,9 @@ func buildChannels(cfg Config, log *slog.Logger, d channelDeps) (*channels, erro
 	if cfg.Routes != nil {
 		ch.planners = append(ch.planners, notify.NewBroadcastPlanner(cfg.Routes, cfg.BaseURL))
 	}
-	ch.planners = append(ch.planners, notify.NewFeedbackPlanner(accountContacts{acc: d.accounts, email: email, slack: d.slack}, cfg.BaseURL, log))
+	contacts := accountContacts{acc: d.accounts, email: email, slack: d.slack}
+	ch.planners = append(ch.planners, notify.NewFeedbackPlanner(contacts, cfg.BaseURL, log),
+		notify.NewReviewReturnPlanner(contacts, cfg.BaseURL, log))
 	return ch, nil
 }
 

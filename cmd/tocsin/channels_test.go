@@ -180,7 +180,7 @@ func TestBuildChannels(t *testing.T) {
 		kinds = append(kinds, string(k))
 	}
 	slices.Sort(kinds)
-	if strings.Join(kinds, ",") != "email,webhook,wecom" || len(chans.planners) != 2 || chans.digest == nil {
+	if strings.Join(kinds, ",") != "email,webhook,wecom" || len(chans.planners) != 3 || chans.digest == nil {
 		t.Fatalf("senders %v, %d planners, digest %v", kinds, len(chans.planners), chans.digest != nil)
 	}
 	if _, ok := chans.senders[notify.ChannelWebhook].(notify.Resendable); !ok {
@@ -257,7 +257,7 @@ func TestBuildChannels(t *testing.T) {
 	// Without e-mail: no e-mail sender, no digest, feedback to the log.
 	cfg.SMTPAddr, cfg.Routes = "", nil
 	plain, err := buildChannels(cfg, log, channelDeps{incidents: incidents, accounts: accounts, rosters: db.Rosters(), out: out})
-	if err != nil || len(plain.senders) != 0 || plain.digest != nil || len(plain.planners) != 1 {
+	if err != nil || len(plain.senders) != 0 || plain.digest != nil || len(plain.planners) != 2 {
 		t.Fatalf("without e-mail and routes: %+v, %v", plain, err)
 	}
 	if err := plain.addJobs(escalation.NewJobs(db.JobRuns(), escalation.JobsOptions{Logger: log})); err != nil {

@@ -43,6 +43,9 @@ type Config struct {
 	SlackSigningSecret string // verifies requests from Slack; a secret
 	SlackChannel       string // the response center's channel id
 	SlackAPIURL        string // empty: Slack's; tests point it at a fake server
+
+	// ManagerReports are the periods of the report sent to managers.
+	ManagerReports []notify.Period
 }
 
 // Slack reports whether chat is on.
@@ -130,6 +133,8 @@ var settings = []setting{
 		parse: func(c *Config, v string) error { c.SMTPFrom = v; return validSMTPFrom(v) }},
 	{env: "TOCSIN_SMTP_STARTTLS", flag: "smtp-starttls", def: "required", usage: "required, or off for a relay that does not offer STARTTLS",
 		parse: parseStartTLS},
+	{env: "TOCSIN_MANAGER_REPORTS", flag: "manager-reports", def: "weekly,monthly", usage: "periodic reports sent to managers: weekly, monthly, both (comma-separated) or off",
+		parse: parseReports},
 }
 
 // flagValue collects a setting's flag; set records that it was given.
@@ -394,6 +399,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("slack_signing_secret", maskSecret("TOCSIN_SLACK_SIGNING_SECRET", c.SlackSigningSecret)),
 		slog.String("slack_channel", c.SlackChannel),
 		slog.String("slack_api_url", c.SlackAPIURL),
+		slog.String("manager_reports", managerReportsSetting(c.ManagerReports)),
 	)
 }
 

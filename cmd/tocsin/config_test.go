@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tocsin-hub/tocsin/notify"
 )
 
 // envMap is a getenv over a fixed set of variables.
@@ -39,7 +41,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: "127.0.0.1:8080", DataDir: "./data", MongoDB: "tocsin", BaseURL: "http://127.0.0.1:8080",
-		LogLevel: slog.LevelInfo, LogFormat: "text"}
+		LogLevel: slog.LevelInfo, LogFormat: "text", ManagerReports: []notify.Period{notify.Weekly, notify.Monthly}}
 	if c.String() != want.String() || !c.Embedded() {
 		t.Errorf("defaults:\n got %s\nwant %s", c, want)
 	}

@@ -53,15 +53,21 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 	// the board is served from memory, kept current by the same events as
 	// the hub; against MongoDB board is nil and the board reads the store.
 	var board *web.BoardCache
+	// Statistics likewise: from memory on the embedded store, from the
+	// store (a projection) against MongoDB.
+	var stats *web.StatsCache
+	var scanner web.IncidentScanner = db.Incidents()
 	if db.Embedded() {
 		board = web.NewBoardCache()
+		stats = web.NewStatsCache(db.Incidents())
+		scanner = stats
 	}
 	accounts := access.NewService(db.Accounts(), time.Now, bcryptCost)
 	var notifications notifyWorkers
 	// Every change to an incident is recorded in the audit trail, whose
 	// writer runs until the requests in flight have finished.
 	trail := audit.NewTrail(db.Audit(), time.Now, log)
-	incidents := incident.NewService(db.Incidents(), time.Now, board, hub, esc.Observer(), notifications.Observer(),
+	incidents := incident.NewService(db.Incidents(), time.Now, board, stats, hub, esc.Observer(), notifications.Observer(),
 		audit.IncidentObserver(trail))
 	out := notifications.outbox(db, log)
 	// E-mail, webhooks and robots, then Slack: each gives the worker its
@@ -97,7 +103,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		return fmt.Errorf("escalation: %w", err)
 	}
 	esc.esc.SetBaseURL(cfg.BaseURL)
-	if err := errors.Join(notifications.addJobs(esc.jobs), chans.addJobs(esc.jobs)); err != nil {
+	if err := errors.Join(notifications.addJobs(esc.jobs), chans.addJobs(esc.jobs),
+		addReviewJobs(cfg, esc.jobs, db, scanner, accounts, out, log)); err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	log.Info("notification channels", "channels", chans)
@@ -129,7 +136,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		Logger:         log,
 		Now:            time.Now,
 	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
-		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence(), Audit: trail, AuditLog: db.Audit()})
+		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence(), Scanner: scanner,
+		Audit: trail, AuditLog: db.Audit()})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
@@ -149,6 +157,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		// One page, one scan: the embedded store reads every incident for
 		// any list.
 		wg.Go(func() { board.Run(watchCtx, db.Incidents().ListAll, log) })
+		wg.Go(func() { stats.Run(watchCtx, log) })
 	}
 	wg.Go(func() { backfillKeys(watchCtx, db.Incidents(), log) })
 	esc.start(watchCtx, &wg)
