@@ -59,6 +59,13 @@ var auditRules = map[string]auditRule{
 	"POST /incidents/:ref/tasks/:task":                  {elsewhere: true},
 	"POST /incidents/:ref/tasks/:task/evidence":         {elsewhere: true},
 	"POST /incidents/:ref/plan":                         {elsewhere: true},
+	// So do the review and its corrective actions (Service.ReviewWork).
+	"PUT /api/v1/incidents/:ref/review":                   {elsewhere: true},
+	"POST /api/v1/incidents/:ref/review/actions":          {elsewhere: true},
+	"PATCH /api/v1/incidents/:ref/review/actions/:action": {elsewhere: true},
+	"POST /api/v1/incidents/:ref/review/signoff":          {elsewhere: true},
+	"POST /api/v1/incidents/:ref/review/return":           {elsewhere: true},
+	"POST /incidents/:ref/review":                         {elsewhere: true},
 
 	"POST /api/v1/outbox/retry": {action: "outbox.retry", kind: "message"},
 	"POST /outbox/retry":        {action: "outbox.retry", kind: "message", form: "key"},
