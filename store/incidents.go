@@ -489,24 +489,29 @@ func (s *Incidents) ListAll(ctx context.Context, f incident.ListFilter) (inciden
 	if f.Brief {
 		opts.SetProjection(bson.D{{Key: "description", Value: 0}, {Key: "timeline", Value: 0}})
 	}
-	cur, err := s.col.Find(ctx, filter, opts)
+	page, err := s.findAll(ctx, filter, opts)
 	if err != nil {
 		return incident.Page{}, fmt.Errorf("list incidents: %w", err)
 	}
+	return page, nil
+}
+
+// findAll returns every incident filter finds, in one page.
+func (s *Incidents) findAll(ctx context.Context, filter any, opts *options.FindOptionsBuilder) (incident.Page, error) {
+	cur, err := s.col.Find(ctx, filter, opts)
+	if err != nil {
+		return incident.Page{}, err
+	}
+	defer cur.Close(ctx)
 	var page incident.Page
 	for cur.Next(ctx) {
 		var d incidentDoc
 		if err := cur.Decode(&d); err != nil {
-			_ = cur.Close(ctx)
-			return incident.Page{}, fmt.Errorf("list incidents: %w", err)
+			return incident.Page{}, err
 		}
 		page.Items = append(page.Items, incidentFromDoc(&d))
 	}
-	if err := cur.Err(); err != nil {
-		_ = cur.Close(ctx)
-		return incident.Page{}, fmt.Errorf("list incidents: %w", err)
-	}
-	return page, cur.Close(ctx)
+	return page, cur.Err()
 }
 
 // pageSize is the number of incidents a page holds for a requested limit.

@@ -29,22 +29,9 @@ func (s *Incidents) ListForStats(ctx context.Context, f incident.ListFilter) (in
 	if err != nil {
 		return incident.Page{}, fmt.Errorf("list incidents for statistics: %w", err)
 	}
-	cur, err := s.col.Find(ctx, filter, options.Find().SetProjection(statsProjection))
+	page, err := s.findAll(ctx, filter, options.Find().SetProjection(statsProjection))
 	if err != nil {
 		return incident.Page{}, fmt.Errorf("list incidents for statistics: %w", err)
 	}
-	var page incident.Page
-	for cur.Next(ctx) {
-		var d incidentDoc
-		if err := cur.Decode(&d); err != nil {
-			_ = cur.Close(ctx)
-			return incident.Page{}, fmt.Errorf("list incidents for statistics: %w", err)
-		}
-		page.Items = append(page.Items, incidentFromDoc(&d))
-	}
-	if err := cur.Err(); err != nil {
-		_ = cur.Close(ctx)
-		return incident.Page{}, fmt.Errorf("list incidents for statistics: %w", err)
-	}
-	return page, cur.Close(ctx)
+	return page, nil
 }

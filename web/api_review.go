@@ -200,30 +200,7 @@ func (s *Server) apiReview(c *gin.Context) {
 // reviewAPI runs a review command for the API, like planAPI for the plan.
 func reviewAPI[R any](s *Server, c *gin.Context, req *R, version func(*R) int64,
 	allowed func(access.Principal, *incident.Incident) bool, build func(*incident.Incident) (incident.ReviewCommand, error)) {
-	if err := decodeJSON(c.Request, req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !allowed(principal(c), inc) {
-		s.fail(c, access.ErrForbidden)
-		return
-	}
-	cmd, err := build(inc)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	next, err := s.incidents.ReviewWork(c.Request.Context(), inc, version(req), cmd, actor(principal(c)))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.answerReview(c, next)
+	commandAPI(s, c, req, version, allowed, build, s.incidents.ReviewWork, func(next *incident.Incident) { s.answerReview(c, next) })
 }
 
 func (s *Server) answerReview(c *gin.Context, inc *incident.Incident) {

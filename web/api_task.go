@@ -55,6 +55,20 @@ func (s *Server) taskRoutes(r *gin.Engine) {
 // command and apply it at the version the caller saw.
 func planAPI[R any](s *Server, c *gin.Context, req *R, version func(*R) int64,
 	allowed func(access.Principal, *incident.Incident) bool, build func(*incident.Incident) (incident.Command, error)) {
+	commandAPI(s, c, req, version, allowed, build, s.incidents.Work, func(next *incident.Incident) {
+		c.JSON(http.StatusOK, toWorkJSON(next, s.cfg.BaseURL))
+	})
+}
+
+// commandAPI is the shape of every incident command of the API (plans,
+// tasks, reviews): decode the body into req (none when req is nil), load
+// the incident the caller may see, check allowed, build the command, apply
+// it at the version the caller saw, and answer with the incident as
+// changed.
+func commandAPI[R, C any](s *Server, c *gin.Context, req *R, version func(*R) int64,
+	allowed func(access.Principal, *incident.Incident) bool, build func(*incident.Incident) (C, error),
+	apply func(context.Context, *incident.Incident, int64, C, incident.Actor) (*incident.Incident, error),
+	answer func(*incident.Incident)) {
 	if req != nil {
 		if err := decodeJSON(c.Request, req, lang(c)); err != nil {
 			s.fail(c, err)
@@ -75,12 +89,12 @@ func planAPI[R any](s *Server, c *gin.Context, req *R, version func(*R) int64,
 		s.fail(c, err)
 		return
 	}
-	next, err := s.incidents.Work(c.Request.Context(), inc, version(req), cmd, actor(principal(c)))
+	next, err := apply(c.Request.Context(), inc, version(req), cmd, actor(principal(c)))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, toWorkJSON(next, s.cfg.BaseURL))
+	answer(next)
 }
 
 // taskAllowed is the policy for acting on the task named in the path.

@@ -320,19 +320,7 @@ func (s *Server) editFailed(c *gin.Context, which string, err error, names func(
 // "contacts[1].value") into messages by form field; several messages for
 // one field are joined.
 func formErrors(l string, err error, names func(key string) string) map[string]string {
-	all := map[string]string{}
-	var fe fieldErrors
-	var inv *incident.InvalidError
-	switch {
-	case errors.As(err, &fe):
-		for k, v := range fe {
-			all[k] = v
-		}
-	case errors.As(err, &inv):
-		for k, m := range inv.Fields {
-			all[k] = msg(l, m.EN, m.ZH)
-		}
-	}
+	all := messagesByKey(l, err)
 	keys := make([]string, 0, len(all))
 	for k := range all {
 		keys = append(keys, k)
@@ -515,4 +503,24 @@ func (s *Server) rosterDelete(c *gin.Context, what string, del func(ctx context.
 	}
 	s.log.Info("roster: deleted", "what", what, "id", id, "by", principal(c).UserID)
 	c.Redirect(http.StatusSeeOther, "/roster/edit?saved="+what)
+}
+
+// messagesByKey are the field messages of err, a validation error of the
+// web layer or of the domain (wrapped or not), in language l, by field key
+// ("contacts[1].value"); none for any other error.
+func messagesByKey(l string, err error) map[string]string {
+	all := map[string]string{}
+	var fe fieldErrors
+	var inv *incident.InvalidError
+	switch {
+	case errors.As(err, &fe):
+		for k, v := range fe {
+			all[k] = v
+		}
+	case errors.As(err, &inv):
+		for k, m := range inv.Fields {
+			all[k] = msg(l, m.EN, m.ZH)
+		}
+	}
+	return all
 }

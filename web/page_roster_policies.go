@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/escalation"
-	"github.com/tocsin-hub/tocsin/incident"
 )
 
 // policiesPage is the data of /roster/policies: each level's chain and
@@ -216,19 +214,7 @@ func (s *Server) rosterSavePolicy(c *gin.Context) {
 // stepMessages rewrites the messages about steps[i] as "step i+1: …" for
 // the policy form, whose steps are its lines; "" when there are none.
 func stepMessages(l string, err error) string {
-	all := map[string]string{}
-	var fe fieldErrors
-	var inv *incident.InvalidError
-	switch {
-	case errors.As(err, &fe):
-		for k, v := range fe {
-			all[k] = v
-		}
-	case errors.As(err, &inv):
-		for k, m := range inv.Fields {
-			all[k] = msg(l, m.EN, m.ZH)
-		}
-	}
+	all := messagesByKey(l, err)
 	var keys []string
 	for k := range all {
 		if strings.HasPrefix(k, "steps[") {

@@ -562,20 +562,29 @@ func (s *Server) ticketPlan(c *gin.Context) {
 		s.pageError(c, http.StatusBadRequest, fmt.Errorf("%w: unknown action %q", errBadRequest, action))
 		return
 	}
+	anchor := "#plan"
+	if action == planAdd || action == planChoose || action == planDefaults {
+		anchor = "#tasks"
+	}
+	s.workForm(c, inc, st, version, cmd, allowed, err, anchor)
+}
+
+// workForm finishes a plan or task form: 403 unless allowed; otherwise
+// the command (when building it did not fail with err) is applied at
+// version, and the caller is sent back to anchor on the ticket, or shown
+// the form again with the error.
+func (s *Server) workForm(c *gin.Context, inc *incident.Incident, st formState, version int64, cmd incident.Command,
+	allowed bool, err error, anchor string) {
 	if !allowed {
 		s.pageError(c, http.StatusForbidden, access.ErrForbidden)
 		return
 	}
 	if err == nil {
-		_, err = s.incidents.Work(c.Request.Context(), inc, version, cmd, actor(p))
+		_, err = s.incidents.Work(c.Request.Context(), inc, version, cmd, actor(principal(c)))
 	}
 	if err != nil {
 		s.workFailed(c, inc, st, err)
 		return
-	}
-	anchor := "#plan"
-	if action == planAdd || action == planChoose || action == planDefaults {
-		anchor = "#tasks"
 	}
 	c.Redirect(http.StatusSeeOther, "/incidents/"+inc.Number+anchor)
 }
@@ -641,22 +650,11 @@ func (s *Server) ticketTask(c *gin.Context) {
 		s.pageError(c, http.StatusBadRequest, fmt.Errorf("%w: unknown action %q", errBadRequest, action))
 		return
 	}
-	if !allowed {
-		s.pageError(c, http.StatusForbidden, access.ErrForbidden)
-		return
-	}
-	if err == nil {
-		_, err = s.incidents.Work(c.Request.Context(), inc, version, cmd, actor(p))
-	}
-	if err != nil {
-		s.workFailed(c, inc, st, err)
-		return
-	}
 	anchor := "#task-" + taskID
 	if action == "remove" {
 		anchor = "#tasks"
 	}
-	c.Redirect(http.StatusSeeOther, "/incidents/"+inc.Number+anchor)
+	s.workForm(c, inc, st, version, cmd, allowed, err, anchor)
 }
 
 // ticketEvidence handles the forms that upload files: finishing a task
