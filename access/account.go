@@ -31,6 +31,10 @@ type User struct {
 	Email        string
 	SlackID      string // linked Slack user (U… or W…): what they do in Slack is done as this account
 	Roles        []Role
+	// Organization and Department are who the person works for: attribute
+	// rules for sharing match them (another department, a partner agency).
+	Organization string
+	Department   string
 	Lang         string
 	PasswordHash string
 	Disabled     bool
@@ -39,7 +43,8 @@ type User struct {
 
 // Principal is what the rest of the system knows of a signed-in user.
 func (u *User) Principal(via string) Principal {
-	return Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Roles: u.Roles, Lang: u.Lang, Via: via}
+	return Principal{UserID: u.ID, Username: u.Username, Name: u.Name, Roles: u.Roles, Lang: u.Lang, Via: via,
+		Organization: u.Organization, Department: u.Department}
 }
 
 // Session is a browser sign-in. The cookie holds a random secret; the store
@@ -60,6 +65,16 @@ type Token struct {
 	UserID    string
 	CreatedAt time.Time
 	LastUsed  time.Time
+	// System names the integration using the token (attribute rules for
+	// sharing match it); Networks, when set, are the CIDR prefixes it may
+	// be used from. Grant binds the token to one sharing grant: it then
+	// reaches the shared API only, and only under that grant.
+	System   string
+	Networks []string
+	Grant    string
+	// Expires ends the token (a grant-bound token ends with its grant);
+	// zero: never.
+	Expires time.Time
 }
 
 // Store keeps accounts, sessions and tokens.

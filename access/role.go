@@ -65,6 +65,13 @@ type Principal struct {
 	// to (by Username); a responder sees the incidents assigned to them.
 	// The web layer fills it in for those who need it.
 	Teams []string
+	// Organization and Department are the account's; System, Networks
+	// and Grant are its API token's (Token), for sharing decisions.
+	Organization string
+	Department   string
+	System       string
+	Networks     []string
+	Grant        string
 }
 
 // Has reports whether p holds any of roles.

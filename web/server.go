@@ -14,6 +14,7 @@ import (
 	"github.com/tocsin-hub/tocsin/escalation"
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/runbooks"
+	"github.com/tocsin-hub/tocsin/share"
 )
 
 // MaxBody is the largest request body accepted anywhere.
@@ -61,6 +62,9 @@ type Deps struct {
 	// Scanner reads every incident of a period for the statistics and the
 	// manager reports; without it they answer 503.
 	Scanner IncidentScanner
+	// Share governs sharing incident information with other departments
+	// and organizations; without it the sharing API and pages answer 503.
+	Share *share.Service
 }
 
 // Server serves Tocsin over HTTP.
@@ -82,6 +86,7 @@ type Server struct {
 	auditLog  audit.Store
 	teams     teamCache
 	scanner   IncidentScanner
+	share     *share.Service
 	pages     *pages
 	handler   http.Handler
 	engine    *gin.Engine
@@ -97,7 +102,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		incidents: d.Incidents, access: d.Access, hub: d.Hub, ready: d.Ready, rosters: d.Rosters,
 		boardSrc: d.Board, slack: d.Slack, outbox: d.Outbox, runbooks: d.Runbooks, evidence: d.Evidence,
 		trail: d.Audit, auditLog: d.AuditLog,
-		scanner: d.Scanner,
+		scanner: d.Scanner, share: d.Share,
 	}
 	var err error
 	if s.pages, err = loadPages(); err != nil {
@@ -123,6 +128,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.auditRoutes(r)
 	s.reviewRoutes(r)
 	s.reportRoutes(r)
+	s.shareAPIRoutes(r)
+	s.sharePageRoutes(r)
 	r.NoRoute(s.notFound)
 	s.engine = r
 
