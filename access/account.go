@@ -25,12 +25,12 @@ var (
 
 // User is a local account.
 type User struct {
-	ID           string
-	Username     string // unique, lower case
-	Name         string // display name
-	Email        string
-	SlackID      string // linked Slack user (U… or W…): what they do in Slack is done as this account
-	Roles        []Role
+	ID       string
+	Username string // unique, lower case
+	Name     string // display name
+	Email    string
+	SlackID  string // linked Slack user (U… or W…): what they do in Slack is done as this account
+	Roles    []Role
 	// Organization and Department are who the person works for: attribute
 	// rules for sharing match them (another department, a partner agency).
 	Organization string
