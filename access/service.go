@@ -56,6 +56,10 @@ type NewUser struct {
 	Password string
 	Roles    []Role
 	Lang     string
+	// Organization and Department are who the person works for (optional;
+	// attribute rules for sharing match them).
+	Organization string
+	Department   string
 }
 
 // MinPassword is the shortest password accepted.
@@ -73,6 +77,14 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 		return nil, fmt.Errorf("password must be at most 72 bytes: %w", ErrInvalid)
 	}
 	nu.SlackID = strings.TrimSpace(nu.SlackID)
+	nu.Organization = strings.TrimSpace(nu.Organization)
+	nu.Department = strings.TrimSpace(nu.Department)
+	if err := checkAttribute("organization", nu.Organization); err != nil {
+		return nil, err
+	}
+	if err := checkAttribute("department", nu.Department); err != nil {
+		return nil, err
+	}
 	if nu.SlackID != "" && !ValidSlackID(nu.SlackID) {
 		return nil, fmt.Errorf("slack id %q: want a Slack user id such as U024BE7LH (profile → ⋮ → Copy member ID): %w", nu.SlackID, ErrInvalid)
 	}
@@ -96,7 +108,8 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 		nu.Lang = "" // follow the browser
 	}
 	u := &User{Username: nu.Username, Name: strings.TrimSpace(nu.Name), Email: strings.TrimSpace(nu.Email),
-		SlackID: nu.SlackID, Roles: roles, Lang: nu.Lang, PasswordHash: string(hash), CreatedAt: s.now().UTC()}
+		SlackID: nu.SlackID, Roles: roles, Lang: nu.Lang, Organization: nu.Organization, Department: nu.Department,
+		PasswordHash: string(hash), CreatedAt: s.now().UTC()}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		return nil, fmt.Errorf("create user %s: %w", u.Username, err)
 	}
@@ -263,40 +276,6 @@ func (s *Service) Session(ctx context.Context, secret string) (Principal, *Sessi
 // EndSession signs out.
 func (s *Service) EndSession(ctx context.Context, secret string) error {
 	return s.store.DeleteSession(ctx, HashSecret(secret))
-}
-
-// TokenPrefix starts every API token, so leaked tokens are easy to scan for.
-const TokenPrefix = "tcs_"
-
-// CreateToken issues an API token acting as u. The secret is returned once
-// and never stored.
-func (s *Service) CreateToken(ctx context.Context, u *User, name string) (string, *Token, error) {
-	secret := TokenPrefix + NewSecret()
-	t := &Token{Hash: HashSecret(secret), Prefix: secret[:len(TokenPrefix)+6], Name: strings.TrimSpace(name),
-		UserID: u.ID, CreatedAt: s.now().UTC()}
-	if t.Name == "" {
-		return "", nil, fmt.Errorf("token name is required: %w", ErrInvalid)
-	}
-	if err := s.store.CreateToken(ctx, t); err != nil {
-		return "", nil, fmt.Errorf("create token: %w", err)
-	}
-	return secret, t, nil
-}
-
-// Token resolves an API token to the principal of its owner.
-func (s *Service) Token(ctx context.Context, secret string) (Principal, error) {
-	t, err := s.store.TokenByHash(ctx, HashSecret(secret))
-	if errors.Is(err, ErrNotFound) {
-		return Principal{}, ErrUnauthorized
-	}
-	if err != nil {
-		return Principal{}, err
-	}
-	u, err := s.store.UserByID(ctx, t.UserID)
-	if err != nil || u.Disabled {
-		return Principal{}, ErrUnauthorized
-	}
-	return u.Principal("token"), nil
 }
 
 // EnsureAdmin creates the first admin account when there are no accounts

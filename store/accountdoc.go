@@ -17,6 +17,8 @@ type userDoc struct {
 	SlackID      string        `bson:"slack_id,omitempty"` // absent when unlinked: the unique index ignores it then
 	Roles        []string      `bson:"roles"`
 	Lang         string        `bson:"lang,omitempty"`
+	Organization string        `bson:"organization,omitempty"`
+	Department   string        `bson:"department,omitempty"`
 	PasswordHash string        `bson:"password_hash"`
 	Disabled     bool          `bson:"disabled"`
 	CreatedAt    time.Time     `bson:"created_at"`
@@ -41,6 +43,11 @@ type tokenDoc struct {
 	UserID    string    `bson:"user_id"`
 	CreatedAt time.Time `bson:"created_at"`
 	LastUsed  time.Time `bson:"last_used,omitempty"`
+	// System, Networks, Grant and Expires scope the token (access.Token).
+	System   string    `bson:"system,omitempty"`
+	Networks []string  `bson:"networks,omitempty"`
+	Grant    string    `bson:"grant,omitempty"`
+	Expires  time.Time `bson:"expires,omitempty"`
 }
 
 func userToDoc(u *access.User, id bson.ObjectID) *userDoc {
@@ -49,7 +56,7 @@ func userToDoc(u *access.User, id bson.ObjectID) *userDoc {
 		roles[i] = string(r)
 	}
 	return &userDoc{ID: id, Username: u.Username, Name: u.Name, Email: u.Email, SlackID: u.SlackID, Roles: roles, Lang: u.Lang,
-		PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
+		Organization: u.Organization, Department: u.Department, PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
 }
 
 func userFromDoc(d *userDoc) *access.User {
@@ -58,7 +65,7 @@ func userFromDoc(d *userDoc) *access.User {
 		roles = append(roles, access.Role(r))
 	}
 	return &access.User{ID: d.ID.Hex(), Username: d.Username, Name: d.Name, Email: d.Email, SlackID: d.SlackID, Roles: roles,
-		Lang: d.Lang, PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt.UTC()}
+		Lang: d.Lang, Organization: d.Organization, Department: d.Department, PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt.UTC()}
 }
 
 func sessionToDoc(s *access.Session) *sessionDoc {
@@ -71,13 +78,18 @@ func sessionFromDoc(d *sessionDoc) *access.Session {
 
 func tokenToDoc(t *access.Token) *tokenDoc {
 	return &tokenDoc{Hash: t.Hash, Prefix: t.Prefix, Name: t.Name, UserID: t.UserID,
-		CreatedAt: t.CreatedAt.UTC(), LastUsed: t.LastUsed.UTC()}
+		CreatedAt: t.CreatedAt.UTC(), LastUsed: t.LastUsed.UTC(),
+		System: t.System, Networks: t.Networks, Grant: t.Grant, Expires: t.Expires.UTC()}
 }
 
 func tokenFromDoc(d *tokenDoc) *access.Token {
-	t := &access.Token{Hash: d.Hash, Prefix: d.Prefix, Name: d.Name, UserID: d.UserID, CreatedAt: d.CreatedAt.UTC()}
+	t := &access.Token{Hash: d.Hash, Prefix: d.Prefix, Name: d.Name, UserID: d.UserID, CreatedAt: d.CreatedAt.UTC(),
+		System: d.System, Networks: d.Networks, Grant: d.Grant}
 	if !d.LastUsed.IsZero() {
 		t.LastUsed = d.LastUsed.UTC()
+	}
+	if !d.Expires.IsZero() {
+		t.Expires = d.Expires.UTC()
 	}
 	return t
 }

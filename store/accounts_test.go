@@ -19,7 +19,8 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("CountUsers on an empty store = %d, %v", n, err)
 	}
 	zoe := &access.User{Username: "zoe", Name: "Zoë", Email: "zoe@example.org",
-		Roles: []access.Role{access.Reporter, access.Manager}, Lang: "zh", PasswordHash: "$2a$hash", CreatedAt: t0}
+		Roles: []access.Role{access.Reporter, access.Manager}, Lang: "zh", PasswordHash: "$2a$hash", CreatedAt: t0,
+		Organization: "Provincial CERT", Department: "网络安全处"}
 	if err := st.CreateUser(ctx, zoe); err != nil {
 		t.Fatal(err)
 	}
@@ -128,5 +129,27 @@ func TestTokens(t *testing.T) {
 	list, err := st.ListTokens(ctx)
 	if err != nil || !reflect.DeepEqual(list, []*access.Token{first, second}) {
 		t.Errorf("ListTokens = %+v, %v; want oldest first", list, err)
+	}
+}
+
+// TestScopedTokens: a token's system, networks, grant and end are kept.
+func TestScopedTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.New(t).Accounts()
+
+	scoped := &access.Token{Hash: access.HashSecret("s1"), Prefix: "tcs_scoped", Name: "partner soc", UserID: "u1",
+		CreatedAt: t0, System: "partner-soc", Networks: []string{"203.0.113.0/24", "2001:db8::/32"},
+		Grant: "SG-0123456789ab", Expires: at(14 * 24 * 60)}
+	if err := st.CreateToken(ctx, scoped); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.TokenByHash(ctx, scoped.Hash)
+	if err != nil || !reflect.DeepEqual(got, scoped) {
+		t.Errorf("TokenByHash = %+v, %v; want %+v", got, err, scoped)
+	}
+	list, err := st.ListTokens(ctx)
+	if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0], scoped) {
+		t.Errorf("ListTokens = %+v, %v; want the scoped token", list, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -320,10 +321,14 @@ type userJSON struct {
 	Roles    []access.Role `json:"roles"`
 	Lang     string        `json:"lang"`
 	Disabled bool          `json:"disabled"`
+	// Organization and Department: attribute rules for sharing match them.
+	Organization string `json:"organization,omitempty"`
+	Department   string `json:"department,omitempty"`
 }
 
 func toUserJSON(u *access.User) userJSON {
-	return userJSON{ID: u.ID, Username: u.Username, Name: u.Name, Email: u.Email, Roles: u.Roles, Lang: u.Lang, Disabled: u.Disabled}
+	return userJSON{ID: u.ID, Username: u.Username, Name: u.Name, Email: u.Email, Roles: u.Roles, Lang: u.Lang, Disabled: u.Disabled,
+		Organization: u.Organization, Department: u.Department}
 }
 
 func (s *Server) apiUsers(c *gin.Context) {
@@ -346,6 +351,9 @@ type createUserRequest struct {
 	Password string   `json:"password" validate:"required,min=10,max=72"`
 	Roles    []string `json:"roles" validate:"max=6,dive,oneof=reporter responder coordinator manager auditor admin"`
 	Lang     string   `json:"lang" validate:"omitempty,oneof=en zh"`
+	// Organization and Department are optional (attribute rules match them).
+	Organization string `json:"organization" validate:"max=200"`
+	Department   string `json:"department" validate:"max=200"`
 }
 
 func (s *Server) apiCreateUser(c *gin.Context) {
@@ -354,7 +362,8 @@ func (s *Server) apiCreateUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	nu := access.NewUser{Username: req.Username, Name: req.Name, Email: req.Email, Password: req.Password, Lang: req.Lang}
+	nu := access.NewUser{Username: req.Username, Name: req.Name, Email: req.Email, Password: req.Password, Lang: req.Lang,
+		Organization: req.Organization, Department: req.Department}
 	for _, r := range req.Roles {
 		nu.Roles = append(nu.Roles, access.Role(r))
 	}
@@ -367,8 +376,15 @@ func (s *Server) apiCreateUser(c *gin.Context) {
 	for _, r := range u.Roles {
 		roles = append(roles, string(r))
 	}
+	changes := []audit.Change{{Field: "roles", After: strings.Join(roles, ", ")}}
+	if u.Organization != "" {
+		changes = append(changes, audit.Change{Field: "organization", After: u.Organization})
+	}
+	if u.Department != "" {
+		changes = append(changes, audit.Change{Field: "department", After: u.Department})
+	}
 	s.trail.Record(c.Request.Context(), audit.Record{Action: audit.ActionUserCreate, Target: audit.Target{Kind: "user", ID: u.Username},
-		Changes: []audit.Change{{Field: "roles", After: strings.Join(roles, ", ")}}})
+		Changes: changes})
 	c.JSON(http.StatusCreated, toUserJSON(u))
 }
 
@@ -377,7 +393,21 @@ type tokenJSON struct {
 	Name      string `json:"name"`
 	UserID    string `json:"user_id"`
 	CreatedAt string `json:"created_at"`
-	Token     string `json:"token,omitempty"` // only in the answer that creates it
+	// System, Networks, Grant and Expires scope the token (when set).
+	System   string   `json:"system,omitempty"`
+	Networks []string `json:"networks,omitempty"`
+	Grant    string   `json:"grant,omitempty"`
+	Expires  string   `json:"expires,omitempty"`
+	Token    string   `json:"token,omitempty"` // only in the answer that creates it
+}
+
+func toTokenJSON(t *access.Token) tokenJSON {
+	out := tokenJSON{Prefix: t.Prefix, Name: t.Name, UserID: t.UserID, CreatedAt: t.CreatedAt.Format(time.RFC3339),
+		System: t.System, Networks: t.Networks, Grant: t.Grant}
+	if !t.Expires.IsZero() {
+		out.Expires = t.Expires.Format(time.RFC3339)
+	}
+	return out
 }
 
 func (s *Server) apiTokens(c *gin.Context) {
@@ -388,7 +418,7 @@ func (s *Server) apiTokens(c *gin.Context) {
 	}
 	out := make([]tokenJSON, 0, len(tokens))
 	for _, t := range tokens {
-		out = append(out, tokenJSON{Prefix: t.Prefix, Name: t.Name, UserID: t.UserID, CreatedAt: t.CreatedAt.Format("2006-01-02T15:04:05Z07:00")})
+		out = append(out, toTokenJSON(t))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
@@ -396,6 +426,11 @@ func (s *Server) apiTokens(c *gin.Context) {
 type createTokenRequest struct {
 	Name     string `json:"name" validate:"required,max=100"`
 	Username string `json:"username" validate:"required,max=64"` // the account the token acts as
+	// System names the integration (attribute rules for sharing match it);
+	// Networks are the CIDR prefixes it may be used from; Expires ends it.
+	System   string     `json:"system" validate:"max=200"`
+	Networks []string   `json:"networks" validate:"max=32,dive,max=64"`
+	Expires  *time.Time `json:"expires"`
 }
 
 func (s *Server) apiCreateToken(c *gin.Context) {
@@ -409,13 +444,28 @@ func (s *Server) apiCreateToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	secret, t, err := s.access.CreateToken(c.Request.Context(), u, req.Name)
+	spec := access.TokenSpec{Name: req.Name, System: req.System, Networks: req.Networks}
+	if req.Expires != nil {
+		spec.Expires = *req.Expires
+	}
+	secret, t, err := s.access.CreateScopedToken(c.Request.Context(), u, spec)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	changes := []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}}
+	if t.System != "" {
+		changes = append(changes, audit.Change{Field: "system", After: t.System})
+	}
+	if len(t.Networks) > 0 {
+		changes = append(changes, audit.Change{Field: "networks", After: strings.Join(t.Networks, ", ")})
+	}
+	if !t.Expires.IsZero() {
+		changes = append(changes, audit.Change{Field: "expires", After: t.Expires.Format(time.RFC3339)})
+	}
 	s.trail.Record(c.Request.Context(), audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
-		Changes: []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}}})
-	c.JSON(http.StatusCreated, tokenJSON{Prefix: t.Prefix, Name: t.Name, UserID: t.UserID,
-		CreatedAt: t.CreatedAt.Format("2006-01-02T15:04:05Z07:00"), Token: secret})
+		Changes: changes})
+	out := toTokenJSON(t)
+	out.Token = secret
+	c.JSON(http.StatusCreated, out)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -45,8 +46,19 @@ func (s *Server) authenticate(c *gin.Context) {
 			c.Set(ctxPrincipal, bootstrapPrincipal)
 		default:
 			p, err := s.access.Token(ctx, secret)
+			if err == nil && !p.FromAllowed(c.ClientIP()) {
+				// Outside the token's networks it is no credential at all:
+				// answered and counted like an unknown token.
+				s.log.Warn("api token used from outside its networks", "request_id", c.GetString(ctxRequestID),
+					"user", p.Username, "remote", c.ClientIP())
+				err = access.ErrUnauthorized
+			}
 			switch {
 			case err == nil:
+				if p.Grant != "" && !underShared(c.Request.URL.Path) {
+					c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": errGrantBound.Error()})
+					return
+				}
 				c.Set(ctxPrincipal, p)
 			case errors.Is(err, access.ErrUnauthorized):
 				wait, err := s.access.TokenFailed(ctx, c.ClientIP())
@@ -84,6 +96,19 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	c.Request = c.Request.WithContext(ctx)
 	c.Next()
+}
+
+// sharedAPI is where a grant-bound token may go: the shared views and
+// copies of the grant it is bound to.
+const sharedAPI = "/api/v1/shared/"
+
+// errGrantBound refuses a grant-bound token anywhere but sharedAPI.
+var errGrantBound = errors.New("this token is bound to a sharing grant: it may only be used under " + sharedAPI)
+
+// underShared reports whether p, cleaned or not, is under sharedAPI, so
+// that dot segments cannot lead a grant-bound token elsewhere.
+func underShared(p string) bool {
+	return strings.HasPrefix(p, sharedAPI) && strings.HasPrefix(path.Clean(p)+"/", sharedAPI) && !strings.Contains(p, "/../")
 }
 
 // auditActor is p as the audit trail names people.
