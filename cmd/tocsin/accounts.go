@@ -42,6 +42,7 @@ func (r *rolesFlag) Set(v string) error {
 
 type userAddFlags struct {
 	username, name, email, lang, slackID string
+	org, dept                            string
 	roles                                rolesFlag
 }
 
@@ -52,6 +53,8 @@ func (f *userAddFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.lang, "lang", "en", "preferred language: en or zh")
 	fs.StringVar(&f.slackID, "slack-id", "", "Slack member id (U…) to link, so the person can act from Slack")
 	fs.Var(&f.roles, "role", "role, repeatable: reporter, responder, coordinator, manager, auditor, admin")
+	fs.StringVar(&f.org, "org", "", "organization the person works for (attribute rules for sharing match it)")
+	fs.StringVar(&f.dept, "dept", "", "department the person works in (attribute rules for sharing match it)")
 }
 
 // userAdd creates an account in the configured database. The password never
@@ -82,7 +85,7 @@ func userAdd(ctx context.Context, cfg Config, log *slog.Logger, f userAddFlags, 
 	defer release()
 	acc := access.NewService(db.Accounts(), time.Now, bcryptCost)
 	u, err := acc.CreateUser(ctx, access.NewUser{Username: f.username, Name: f.name, Email: f.email,
-		SlackID: f.slackID, Password: pw, Roles: f.roles, Lang: f.lang})
+		SlackID: f.slackID, Password: pw, Roles: f.roles, Lang: f.lang, Organization: f.org, Department: f.dept})
 	if errors.Is(err, access.ErrExists) {
 		if _, uerr := acc.UserByUsername(ctx, f.username); uerr != nil && f.slackID != "" {
 			return fmt.Errorf("user add: the Slack id %s is linked to another account", f.slackID)
@@ -96,8 +99,15 @@ func userAdd(ctx context.Context, cfg Config, log *slog.Logger, f userAddFlags, 
 	for _, r := range u.Roles {
 		roles = append(roles, string(r))
 	}
+	changes := []audit.Change{{Field: "roles", After: strings.Join(roles, ", ")}}
+	if u.Organization != "" {
+		changes = append(changes, audit.Change{Field: "organization", After: u.Organization})
+	}
+	if u.Department != "" {
+		changes = append(changes, audit.Change{Field: "department", After: u.Department})
+	}
 	if err := cliRecord(ctx, db, log, audit.Record{Action: audit.ActionUserCreate, Target: audit.Target{Kind: "user", ID: u.Username},
-		Changes: []audit.Change{{Field: "roles", After: strings.Join(roles, ", ")}}}); err != nil {
+		Changes: changes}); err != nil {
 		return fmt.Errorf("user add: %s was created, but recording it in the audit trail failed: %w", u.Username, err)
 	}
 	log.Info("account created", "user", u.Username, "roles", u.Roles, "slack_id", u.SlackID)
@@ -121,11 +131,32 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-type tokenCreateFlags struct{ username, name string }
+type tokenCreateFlags struct {
+	username, name, system string
+	networks               stringsFlag
+	expires                time.Duration
+}
 
 func (f *tokenCreateFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.username, "username", "", "the account the token acts as (required)")
 	fs.StringVar(&f.name, "name", "", "what the token is for, e.g. siem-integration (required)")
+	fs.StringVar(&f.system, "system", "", "name of the system using the token (attribute rules for sharing match it)")
+	fs.Var(&f.networks, "network", "CIDR prefix the token may be used from, repeatable (e.g. 203.0.113.0/24); none: anywhere")
+	fs.DurationVar(&f.expires, "expires", 0, "how long the token lasts, e.g. 720h; 0: until removed")
+}
+
+// stringsFlag collects a repeated flag (a comma-separated list works too).
+type stringsFlag []string
+
+func (s *stringsFlag) String() string { return strings.Join(*s, ",") }
+
+func (s *stringsFlag) Set(v string) error {
+	for _, one := range strings.Split(v, ",") {
+		if one = strings.TrimSpace(one); one != "" {
+			*s = append(*s, one)
+		}
+	}
+	return nil
 }
 
 // tokenCreate issues an API token and prints it, once: only its hash is kept.
@@ -146,15 +177,33 @@ func tokenCreate(ctx context.Context, cfg Config, log *slog.Logger, f tokenCreat
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
-	secret, t, err := acc.CreateToken(ctx, u, f.name)
+	spec := access.TokenSpec{Name: f.name, System: f.system, Networks: f.networks}
+	if f.expires < 0 {
+		return errors.New("token create: --expires must be a positive duration such as 720h")
+	}
+	if f.expires > 0 {
+		spec.Expires = time.Now().Add(f.expires)
+	}
+	secret, t, err := acc.CreateScopedToken(ctx, u, spec)
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
+	changes := []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}}
+	if t.System != "" {
+		changes = append(changes, audit.Change{Field: "system", After: t.System})
+	}
+	if len(t.Networks) > 0 {
+		changes = append(changes, audit.Change{Field: "networks", After: strings.Join(t.Networks, ", ")})
+	}
+	if !t.Expires.IsZero() {
+		changes = append(changes, audit.Change{Field: "expires", After: t.Expires.Format(time.RFC3339)})
+	}
 	if err := cliRecord(ctx, db, log, audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
-		Changes: []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}}}); err != nil {
+		Changes: changes}); err != nil {
 		return fmt.Errorf("token create: the token was created, but recording it in the audit trail failed: %w", err)
 	}
-	log.Info("api token created", "user", u.Username, "token_prefix", t.Prefix, "token_name", t.Name)
+	log.Info("api token created", "user", u.Username, "token_prefix", t.Prefix, "token_name", t.Name,
+		"system", t.System, "networks", t.Networks)
 	_, err = fmt.Fprintf(stdout, "%s\n", secret)
 	return err
 }

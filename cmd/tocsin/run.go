@@ -16,10 +16,11 @@ Usage:
   tocsin [serve] [flags]      run the hub (the default)
   tocsin demo [flags]         run the hub with demo people and incidents
   tocsin user add [flags] --username U --name N --role R [--role R ...]
-                              [--slack-id U0123ABCD]
+                              [--slack-id U0123ABCD] [--org ORG] [--dept DEPT]
                               create an account; the password is read from
                               $TOCSIN_NEW_PASSWORD or the first line of stdin
-  tocsin token create [flags] --username U --name N
+  tocsin token create [flags] --username U --name N [--system NAME]
+                              [--network CIDR ...] [--expires 720h]
                               issue an API token acting as U; printed once
   tocsin roster import [flags] FILE
                               import people, teams, rotations, departments
