@@ -57,21 +57,21 @@ type scopeDoc struct {
 }
 
 type grantDoc struct {
-	ID          string       `bson:"_id"`
-	Kind        share.Kind   `bson:"kind"`
-	Status      share.Status `bson:"status"`
-	Version     int64        `bson:"version"`
-	Requester   partyDoc     `bson:"requester"`
-	Purpose     string       `bson:"purpose"`
-	Scope       scopeDoc     `bson:"scope"`
-	From        time.Time    `bson:"from"`
-	Until       time.Time    `bson:"until"`
-	RatePerHour int          `bson:"rate_per_hour,omitempty"`
-	Owner       partyDoc     `bson:"owner"`
-	History     []grantStepDoc    `bson:"history"`
-	CreatedAt   time.Time    `bson:"created_at"`
-	UpdatedAt   time.Time    `bson:"updated_at"`
-	Reason      string       `bson:"reason,omitempty"`
+	ID          string         `bson:"_id"`
+	Kind        share.Kind     `bson:"kind"`
+	Status      share.Status   `bson:"status"`
+	Version     int64          `bson:"version"`
+	Requester   partyDoc       `bson:"requester"`
+	Purpose     string         `bson:"purpose"`
+	Scope       scopeDoc       `bson:"scope"`
+	From        time.Time      `bson:"from"`
+	Until       time.Time      `bson:"until"`
+	RatePerHour int            `bson:"rate_per_hour,omitempty"`
+	Owner       partyDoc       `bson:"owner"`
+	History     []grantStepDoc `bson:"history"`
+	CreatedAt   time.Time      `bson:"created_at"`
+	UpdatedAt   time.Time      `bson:"updated_at"`
+	Reason      string         `bson:"reason,omitempty"`
 }
 
 func grantToDoc(g *share.Grant) grantDoc {
@@ -170,16 +170,16 @@ func accessFromDoc(d accessDoc) share.Access {
 }
 
 type copyDoc struct {
-	ID        string      `bson:"_id"`
-	Incident  string      `bson:"incident"`
-	Requester partyDoc    `bson:"requester"`
-	Basis     share.Basis `bson:"basis"`
-	By        string      `bson:"by"`
-	Format    string      `bson:"format"`
-	Content   []byte      `bson:"content,omitempty"`
-	SHA256    string      `bson:"sha256"`
-	CreatedAt time.Time   `bson:"created_at"`
-	Withdrawn *grantStepDoc    `bson:"withdrawn"`
+	ID        string        `bson:"_id"`
+	Incident  string        `bson:"incident"`
+	Requester partyDoc      `bson:"requester"`
+	Basis     share.Basis   `bson:"basis"`
+	By        string        `bson:"by"`
+	Format    string        `bson:"format"`
+	Content   []byte        `bson:"content,omitempty"`
+	SHA256    string        `bson:"sha256"`
+	CreatedAt time.Time     `bson:"created_at"`
+	Withdrawn *grantStepDoc `bson:"withdrawn"`
 }
 
 func copyToDoc(c *share.Copy) copyDoc {
