@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tocsin-hub/tocsin/notify"
+	"github.com/tocsin-hub/tocsin/share"
 )
 
 // Config is every setting of the hub, read once at start from flags and the
@@ -46,6 +47,11 @@ type Config struct {
 
 	// ManagerReports are the periods of the report sent to managers.
 	ManagerReports []notify.Period
+
+	// MaskFile is the YAML file of masking rules for shared views (share.go);
+	// empty: the built-in rules only. Mask is what it says.
+	MaskFile string
+	Mask     share.MaskConfig
 }
 
 // Slack reports whether chat is on.
@@ -135,6 +141,8 @@ var settings = []setting{
 		parse: parseStartTLS},
 	{env: "TOCSIN_MANAGER_REPORTS", flag: "manager-reports", def: "weekly,monthly", usage: "periodic reports sent to managers: weekly, monthly, both (comma-separated) or off",
 		parse: parseReports},
+	{env: "TOCSIN_MASK_FILE", flag: "mask-file", usage: "YAML file of masking rules for shared views (extra patterns, internal domains and networks, built-ins to disable); empty: the built-in rules",
+		parse: func(c *Config, v string) error { c.MaskFile = v; return nil }},
 }
 
 // flagValue collects a setting's flag; set records that it was given.
@@ -187,6 +195,7 @@ func configFlags(fs *flag.FlagSet) func(getenv func(string) string) (Config, err
 			errs = append(errs, "TOCSIN_DATA_DIR: a data directory is required when TOCSIN_MONGO_URI is empty")
 		}
 		errs = append(errs, c.loadChannels(getenv)...)
+		errs = append(errs, c.loadMask()...)
 		if c.Slack() && c.SlackSigningSecret == "" {
 			errs = append(errs, "TOCSIN_SLACK_SIGNING_SECRET: required with TOCSIN_SLACK_BOT_TOKEN (Slack app → Basic Information → Signing Secret)")
 		}
@@ -400,6 +409,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("slack_channel", c.SlackChannel),
 		slog.String("slack_api_url", c.SlackAPIURL),
 		slog.String("manager_reports", managerReportsSetting(c.ManagerReports)),
+		slog.String("mask_file", c.MaskFile),
 	)
 }
 

@@ -108,6 +108,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		return fmt.Errorf("notifications: %w", err)
 	}
 	log.Info("notification channels", "channels", chans)
+	sharing, err := buildShare(cfg, shareDeps{store: db.Shares(), incidents: incidents, accounts: accounts, rosters: db.Rosters(),
+		out: out, audit: trail, contacts: accountContacts{acc: accounts, email: cfg.SMTPAddr != "", slack: cfg.Slack()},
+		jobs: esc.jobs, log: log})
+	if err != nil {
+		return fmt.Errorf("sharing: %w", err)
+	}
 
 	created, pw, err := accounts.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
@@ -137,7 +143,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, stdout io.Writer) 
 		Now:            time.Now,
 	}, web.Deps{Incidents: incidents, Access: accounts, Hub: hub, Rosters: db.Rosters(), Ready: db.Ping, Board: board,
 		Outbox: notifications.admin, Slack: slackApp, Runbooks: library, Evidence: db.Evidence(), Scanner: scanner,
-		Audit: trail, AuditLog: db.Audit()})
+		Audit: trail, AuditLog: db.Audit(), Share: sharing})
 	if err != nil {
 		return fmt.Errorf("web server: %w", err)
 	}
