@@ -137,9 +137,9 @@ func ApplyURL(baseURL, id string) string {
 	return strings.TrimRight(baseURL, "/") + "/sharing/apply?from=" + url.QueryEscape(id)
 }
 
-// RuleURL is the address of attribute rule id on the hub at baseURL.
+// RuleURL is the address of attribute rule id's page on the hub at baseURL.
 func RuleURL(baseURL, id string) string {
-	return strings.TrimRight(baseURL, "/") + "/sharing/rules/" + url.PathEscape(id)
+	return strings.TrimRight(baseURL, "/") + "/sharing/rules/" + url.PathEscape(id) + "/edit"
 }
 
 // maxShareReason bounds the system's reason quoted in a notice.
@@ -155,7 +155,9 @@ func ShareText(no share.Notice, reader, lang, baseURL string) (subject, body str
 		}
 		return en
 	}
-	reason := oneLine(clipRunes(no.Reason, maxShareReason))
+	// The service's reasons are its own words (numbers, no free text);
+	// "abnormal use" is said by the text already.
+	reason := oneLine(clipRunes(strings.TrimPrefix(no.Reason, "abnormal use: "), maxShareReason))
 	if no.Kind == share.NoticeRuleRate {
 		r := no.Rule
 		name := oneLine(clipRunes(r.Name, maxTitle))
@@ -224,18 +226,16 @@ func ShareText(no share.Notice, reader, lang, baseURL string) (subject, body str
 	case share.NoticeExpired:
 		subject = pick(fmt.Sprintf("Expired: %s %s", grantWhat, g.ID), fmt.Sprintf("已到期：%s %s", grantWhat, g.ID))
 		if emergency {
-			body = pick(fmt.Sprintf("Emergency access of %s to incidents %s ended at %s. Continued use needs an application: %s\nThe grant: %s\n",
+			body = pick(fmt.Sprintf("Emergency access of %s to incidents %s ended at %s. Continued use needs an application: %s\n"+
+				"Copies taken under it are listed on the grant, to be withdrawn: %s\n",
 				requester, incs, until, ApplyURL(baseURL, g.ID), link),
-				fmt.Sprintf("%s 对事件 %s 的应急授权已于 %s 结束。继续使用需提交申请授权：%s\n授权详情：%s\n",
+				fmt.Sprintf("%s 对事件 %s 的应急授权已于 %s 结束。继续使用需提交申请授权：%s\n依授权留存的副本列于授权页面，请收回：%s\n",
 					requester, incsZH, until, ApplyURL(baseURL, g.ID), link))
 		} else {
 			body = pick(fmt.Sprintf("Access of %s to incidents %s ended at %s. Copies taken under it are listed on the grant, to be withdrawn: %s\n",
 				requester, incs, until, link),
 				fmt.Sprintf("%s 对事件 %s 的授权已于 %s 到期。依授权留存的副本列于授权页面，请收回：%s\n",
 					requester, incsZH, until, link))
-		}
-		if reason != "" {
-			body += reason + "\n"
 		}
 	default:
 		subject = pick(fmt.Sprintf("%s %s changed", grantWhat, g.ID), fmt.Sprintf("%s %s 有变化", grantWhat, g.ID))

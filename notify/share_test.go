@@ -61,9 +61,9 @@ func TestShareNotifierOnTheOutbox(t *testing.T) {
 	app := sharedGrant(share.Application)
 	app.ID = "SG-aaaaaaaaaaaa"
 	notices := []share.Notice{
-		{Key: "share/SG-0123456789ab/submitted/1/", Kind: share.NoticeSubmitted, Grant: em},
+		{Key: "share/SG-0123456789ab/submitted/1/deciders", Kind: share.NoticeSubmitted, Grant: em},
 		{Key: "share/SG-0123456789ab/suspended/3/u-own", Kind: share.NoticeSuspended, Grant: em, To: em.Owner,
-			Reason: "75 accesses in an hour, beyond 60"},
+			Reason: "abnormal use: 75 accesses in an hour, beyond 60"},
 		{Key: "share/SG-0123456789ab/suspended/3/u-req", Kind: share.NoticeSuspended, Grant: em, To: em.Requester,
 			Reason: "75 accesses in an hour, beyond 60"},
 		{Key: "share/SG-0123456789ab/expired/4/u-own", Kind: share.NoticeExpired, Grant: em, To: em.Owner},
@@ -99,17 +99,17 @@ func TestShareNotifierOnTheOutbox(t *testing.T) {
 	if len(asked) != 2 || asked[0] != em {
 		t.Errorf("deciders asked %d times, want once per Notify", len(asked))
 	}
-	if _, ok := by["share/SG-0123456789ab/submitted/1//u-req"]; ok {
+	if _, ok := by["share/SG-0123456789ab/submitted/1/deciders/u-req"]; ok {
 		t.Error("the requester was asked to decide their own request")
 	}
 
-	mgr := by["share/SG-0123456789ab/submitted/1//u-mgr"]
+	mgr := by["share/SG-0123456789ab/submitted/1/deciders/u-mgr"]
 	wantMgr := []string{"Decide: emergency access request SG-0123456789ab", "Zhang Wei (Provincial CERT, 协调处) asks for access to incidents INC-2026-000007, INC-2026-000009",
 		"from 2026-03-01 08:00 UTC to 2026-03-15 08:00 UTC", "https://hub.example/sharing/grants/SG-0123456789ab"}
 	checkMsg(t, mgr, notify.ChannelSlack, "UMGR", wantMgr)
-	checkMsg(t, by["share/SG-0123456789ab/submitted/1//u-own"], notify.ChannelSlack, "ULINA",
+	checkMsg(t, by["share/SG-0123456789ab/submitted/1/deciders/u-own"], notify.ChannelSlack, "ULINA",
 		[]string{"待审批：应急授权申请 SG-0123456789ab", "Zhang Wei（Provincial CERT 协调处） 申请访问事件 INC-2026-000007、INC-2026-000009"})
-	if m := by["share/SG-0123456789ab/submitted/1//u-gone"]; m.Channel != notify.ChannelLog || m.Recipient != "u-gone" {
+	if m := by["share/SG-0123456789ab/submitted/1/deciders/u-gone"]; m.Channel != notify.ChannelLog || m.Recipient != "u-gone" {
 		t.Errorf("a decider without contact: %+v", m)
 	}
 
@@ -176,7 +176,7 @@ func TestShareTextEveryKind(t *testing.T) {
 	}
 	r := &share.Rule{ID: "SR-0123456789ab", Name: "Partner CERT, serious incidents", RatePerHour: 0}
 	subject, body := notify.ShareText(share.Notice{Kind: share.NoticeRuleRate, Rule: r, Reason: "liaison: 61 accesses in an hour"}, "u-admin", "zh", "https://hub")
-	if !strings.Contains(subject, "SR-0123456789ab") || !strings.Contains(body, "每小时访问 60 次") || !strings.Contains(body, "https://hub/sharing/rules/SR-0123456789ab") {
+	if !strings.Contains(subject, "SR-0123456789ab") || !strings.Contains(body, "每小时访问 60 次") || !strings.Contains(body, "https://hub/sharing/rules/SR-0123456789ab/edit") {
 		t.Errorf("rule rate notice: %q\n%s", subject, body)
 	}
 }
