@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/tocsin-hub/tocsin/access"
@@ -35,7 +36,7 @@ func (c *Config) loadMask() []string {
 	}
 	mc, err := share.ParseMaskConfig(c.MaskFile, src)
 	if err != nil {
-		return []string{"TOCSIN_MASK_FILE: " + err.Error()}
+		return []string{"TOCSIN_MASK_FILE: " + strings.ReplaceAll(err.Error(), "\n", "\n    ")}
 	}
 	if _, err := share.NewMasker(mc); err != nil {
 		return []string{fmt.Sprintf("TOCSIN_MASK_FILE: %s: %v", c.MaskFile, err)}
