@@ -310,7 +310,17 @@ func roleInfos() []access.RoleInfo {
 
 func (s *Server) apiMe(c *gin.Context) {
 	p := principal(c)
-	c.JSON(http.StatusOK, gin.H{"id": p.UserID, "name": p.Name, "roles": p.Roles, "lang": p.Lang, "via": p.Via})
+	out := gin.H{"id": p.UserID, "name": p.Name, "roles": p.Roles, "lang": p.Lang, "via": p.Via}
+	// What attribute rules for sharing see of the caller, when set.
+	for k, v := range map[string]string{"organization": p.Organization, "department": p.Department, "system": p.System} {
+		if v != "" {
+			out[k] = v
+		}
+	}
+	if len(p.Networks) > 0 {
+		out["networks"] = p.Networks
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 type userJSON struct {

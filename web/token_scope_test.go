@@ -130,8 +130,9 @@ func TestCreateScopedTokenAPI(t *testing.T) {
 		t.Fatalf("networks = %v, want the canonical prefix", m["networks"])
 	}
 	secret, _ := m["token"].(string)
-	if status, body := e.call(t, "GET", "/api/v1/me", secret, nil); status != http.StatusOK {
-		t.Fatalf("the new token: %d %s", status, body)
+	status, body = e.call(t, "GET", "/api/v1/me", secret, nil)
+	if me := decode(t, body); status != http.StatusOK || me["organization"] != "Provincial CERT" || me["department"] != "协调处" || me["system"] != "soc-platform" {
+		t.Fatalf("the new token's /me: %d %s", status, body)
 	}
 	status, body = e.call(t, "GET", "/api/v1/tokens", admin, nil)
 	if status != http.StatusOK || !strings.Contains(string(body), `"system":"soc-platform"`) || strings.Contains(string(body), secret) {
