@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -57,7 +58,7 @@ func TestMaskFileSetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, err := readConfig(t, nil, envMap("TOCSIN_MASK_FILE", good))
-	if err != nil || len(cfg.Mask.Rules) != 1 || cfg.Mask.Rules[0].Name != "ticket" || !strings.Contains(cfg.String(), "mask_file="+good) {
+	if err != nil || len(cfg.Mask.Rules) != 1 || cfg.Mask.Rules[0].Name != "ticket" || !strings.Contains(cfg.String(), "mask_file="+strconv.Quote(good)) {
 		t.Fatalf("a good mask file: %+v, %v", cfg.Mask, err)
 	}
 	if cfg, err := readConfig(t, []string{"--mask-file", ""}, envMap()); err != nil || len(cfg.Mask.Rules) != 0 {
@@ -129,6 +130,7 @@ func TestShareWiring(t *testing.T) {
 		return shareDeps{store: db.Shares(), incidents: incidents, accounts: accounts, rosters: db.Rosters(), out: out, audit: trail,
 			contacts: accountContacts{acc: accounts}, jobs: jobs, log: log}
 	}
+	var wired *escalation.Jobs
 	for _, mc := range []share.MaskConfig{{}, {Rules: []share.MaskRule{{Name: "ticket", Class: share.Credentials, Pattern: `TKT-[0-9]{6}`}}}} {
 		jobs := escalation.NewJobs(db.JobRuns(), escalation.JobsOptions{Logger: log})
 		c := cfg
@@ -140,6 +142,7 @@ func TestShareWiring(t *testing.T) {
 		if err := jobs.Add("share-expiry", shareExpiryEvery, func(context.Context) error { return nil }); err == nil {
 			t.Error("share-expiry is not registered")
 		}
+		wired = jobs
 	}
 
 	// The job calls ExpireDue, once per scheduled minute.
@@ -194,6 +197,39 @@ func TestShareWiring(t *testing.T) {
 	if _, err := incidents.Acknowledge(ctx, res.Incident.Number, ownerActor); err != nil {
 		t.Fatal(err)
 	}
+	// The wired job ends an emergency grant whose period is over and tells
+	// both sides, through the outbox, that continued use needs an
+	// application.
+	now := time.Now().UTC()
+	g0 := &share.Grant{ID: "SG-00000000e0e0", Kind: share.Emergency, Status: share.Active, Version: 1,
+		Requester: share.Party{UserID: requester.ID, Username: requester.Username, Name: requester.Name},
+		Owner:     share.Party{UserID: boss.ID, Username: boss.Username, Name: boss.Name}, Purpose: "contain",
+		Scope: share.Scope{Incidents: []string{res.Incident.Number}}, From: now.Add(-14 * 24 * time.Hour), Until: now.Add(-time.Minute),
+		History:   []share.Step{{At: now.Add(-14 * 24 * time.Hour), By: share.Party{UserID: boss.ID}, Action: share.ActApprove, From: share.Pending, To: share.Active}},
+		CreatedAt: now.Add(-14 * 24 * time.Hour), UpdatedAt: now.Add(-14 * 24 * time.Hour)}
+	if err := db.Shares().InsertGrant(ctx, g0); err != nil {
+		t.Fatal(err)
+	}
+	if ran, err := wired.RunNow(ctx, "share-expiry", minute.Add(2*time.Minute)); !ran || err != nil {
+		t.Fatalf("share-expiry: %v, %v", ran, err)
+	}
+	if g, err := db.Shares().Grant(ctx, g0.ID); err != nil || g.Status != share.Expired {
+		t.Fatalf("after share-expiry the grant is %+v, %v; want expired", g, err)
+	}
+	msgs, err := out.List(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := map[string]bool{}
+	for _, m := range msgs {
+		if m.Kind == notify.KindShare && strings.Contains(m.Body, "/sharing/apply?from="+g0.ID) {
+			told[m.Recipient] = true
+		}
+	}
+	if !told[requester.ID] || !told[boss.ID] {
+		t.Errorf("expiry notices to %v; want the requester and the owner: %+v", told, msgs)
+	}
+
 	d := shareDeciders{acc: accounts, incidents: incidents, rosters: db.Rosters()}
 	g := &share.Grant{ID: "SG-0123456789ab", Kind: share.Emergency, Requester: share.Party{UserID: requester.ID},
 		Scope: share.Scope{Incidents: []string{res.Incident.Number, "INC-2099-999999"}}}
