@@ -115,6 +115,7 @@ func ShareRequester(p Principal, addr string) share.Requester {
 		System: p.System,
 		Addr:   addr,
 		Grant:  p.Grant,
+		Lang:   p.Lang,
 	}
 }
 
