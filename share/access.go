@@ -76,7 +76,11 @@ func (s *Service) admit(ctx context.Context, req Requester, number, action strin
 	if err := s.store.LogAccess(ctx, a); err != nil {
 		return nil, Verdict{}, fmt.Errorf("log access: %w", err)
 	}
-	s.record(ctx, audit.Record{Action: auditActions[action], Target: audit.Target{Kind: "incident", ID: number}, Note: v.describe()},
+	src := audit.SourceFrom(ctx)
+	if src == (audit.Source{}) {
+		src.IP = req.Addr
+	}
+	s.record(ctx, audit.Record{Action: auditActions[action], Target: audit.Target{Kind: "incident", ID: number}, Source: src, Note: v.describe()},
 		req.Party, req.via())
 	s.log.Info("shared access", "incident", number, "user", req.UserID, "action", action, "allowed", v.Allowed, "by", v.By, "reason", v.Reason)
 
