@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tocsin-hub/tocsin/audit"
@@ -37,6 +38,9 @@ func (s *Service) admit(ctx context.Context, req Requester, number, action strin
 	switch {
 	case errors.Is(err, incident.ErrNotFound):
 		inc = nil
+		if len(number) > maxAttribute {
+			number = strings.ToValidUTF8(number[:maxAttribute], "") // logged as asked, within bounds
+		}
 	case err != nil:
 		return nil, Verdict{}, fmt.Errorf("incident %s: %w", number, err)
 	default:

@@ -181,3 +181,55 @@ func TestSuspendOnScopeStrikes(t *testing.T) {
 		t.Errorf("revoked notices %+v", n)
 	}
 }
+
+// TestProbingLearnsNothing: an unknown incident, a garbled number and an
+// incident not shared get the same answer.
+func TestProbingLearnsNothing(t *testing.T) {
+	e := newEnv(t)
+	e.incident(inc1, false)
+	var answers []string
+	for _, n := range []string{inc1, "INC-2026-000404", strings.Repeat("编号", 300)} {
+		_, v, err := e.svc.Open(e.ctx, aliceWeb, n)
+		if !errors.Is(err, share.ErrDenied) {
+			t.Fatalf("%.20s: %v", n, err)
+		}
+		answers = append(answers, fmt.Sprint(v, err))
+	}
+	if answers[0] != answers[1] || answers[1] != answers[2] {
+		t.Errorf("answers differ:\n%s", strings.Join(answers, "\n"))
+	}
+	if as := e.accesses(share.AccessFilter{Requester: alice.UserID}); len(as) != 3 || as[2].Allowed {
+		t.Errorf("access log %+v", as)
+	}
+}
+
+// TestExpireDueOnTwoInstances: two instances running the job at once
+// end each grant once and tell each side once.
+func TestExpireDueOnTwoInstances(t *testing.T) {
+	e := newEnv(t)
+	e.incident(inc1, false)
+	for range 4 {
+		e.approved(e.req(share.Application, time.Hour, inc1))
+	}
+	e.clock.advance(time.Hour)
+	counts := make(chan int, 2)
+	for range 2 {
+		go func() {
+			n, err := e.svc.ExpireDue(e.ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			counts <- n
+		}()
+	}
+	if total := <-counts + <-counts; total != 4 {
+		t.Errorf("%d grants expired; want 4", total)
+	}
+	keys := map[string]bool{}
+	for _, n := range e.notes.of(share.NoticeExpired) {
+		keys[n.Key] = true
+	}
+	if len(keys) != 8 || len(e.notes.of(share.NoticeExpired)) != 8 {
+		t.Errorf("%d notices with %d keys; want 8 (requester and owner of each)", len(e.notes.of(share.NoticeExpired)), len(keys))
+	}
+}
