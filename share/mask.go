@@ -69,6 +69,20 @@ type maskRule struct {
 	builtIn bool
 	re      *regexp.Regexp
 	mask    func(text string, loc []int) (string, bool)
+	// need, when set, is a cheap test on the text before masking (and
+	// its lower-case form) without which the rule cannot match.
+	need func(text, lower string) bool
+	// anchor, when set, finds the matches from the places where a literal
+	// occurs instead of trying re at every position.
+	anchor *anchor
+}
+
+// find returns the rule's matches as FindAllStringSubmatchIndex does.
+func (r *maskRule) find(text string) [][]int {
+	if r.anchor != nil {
+		return r.anchor.find(text)
+	}
+	return r.re.FindAllStringSubmatchIndex(text, -1)
 }
 
 // maxNameLists bounds the cache of compiled name lists; it is cleared
@@ -116,23 +130,24 @@ func (m *Masker) Mask(text string, reveal []Class, names []string) (string, map[
 	if text == "" {
 		return text, counts
 	}
+	orig, lower := text, strings.ToLower(text)
 	for _, r := range m.rules {
-		if slices.Contains(reveal, r.class) {
+		if slices.Contains(reveal, r.class) || r.need != nil && !r.need(orig, lower) {
 			continue
 		}
-		text = apply(r.re, r.mask, text, r.class, counts)
+		text = apply(r.find(text), r.mask, text, r.class, counts)
 	}
 	if !slices.Contains(reveal, Names) {
-		if re := m.nameRegexp(names); re != nil {
-			text = apply(re, maskKnownName, text, Names, counts)
+		if re := m.nameRegexp(names, lower); re != nil {
+			text = apply(re.FindAllStringSubmatchIndex(text, -1), maskKnownName, text, Names, counts)
 		}
 	}
 	return text, counts
 }
 
-// apply replaces every match of re that mask accepts.
-func apply(re *regexp.Regexp, mask func(string, []int) (string, bool), text string, c Class, counts map[Class]int) string {
-	locs := re.FindAllStringSubmatchIndex(text, -1)
+// apply replaces every match (submatch indices, in order) that mask
+// accepts.
+func apply(locs [][]int, mask func(string, []int) (string, bool), text string, c Class, counts map[Class]int) string {
 	if locs == nil {
 		return text
 	}
@@ -163,13 +178,17 @@ func wholeMatch(text string, loc []int) (string, bool) {
 	return Stars, true
 }
 
-// nameRegexp compiles the known names into one pattern, longest first so
-// "Zhang Sanfeng" wins over "Zhang San"; nil when there are none.
-func (m *Masker) nameRegexp(names []string) *regexp.Regexp {
+// nameRegexp compiles the known names that may occur in lower (the text,
+// lower-cased) into one pattern, longest first so "Zhang Sanfeng" wins
+// over "Zhang San"; nil when there are none.
+func (m *Masker) nameRegexp(names []string, lower string) *regexp.Regexp {
 	var list []string
 	for _, n := range names {
 		n = strings.TrimSpace(n)
 		if utf8.RuneCountInString(n) < 2 || !utf8.ValidString(n) || allStars(n) {
+			continue
+		}
+		if first, _, _ := strings.Cut(strings.ToLower(n), " "); !strings.Contains(lower, first) {
 			continue
 		}
 		if !slices.Contains(list, n) {

@@ -14,17 +14,29 @@ const mixedText = "2026-11-21 09:12 值班员报告：联系人：张三，电�
 	"Related: CVE-2024-3094, INC-2026-000042, sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855. " +
 	"Token xoxb-1234567890-abcdefghij and Authorization: Bearer abcdefghijklmnop were rotated; see \\\\fileserver\\it\\logs.\n"
 
-// BenchmarkMask masks 4 KiB of mixed Chinese and English text.
+// plainText is a paragraph of an incident report with nothing to mask
+// but the public indicators analysts need.
+const plainText = "2026-11-21 09:12 监测平台告警：多台办公终端访问恶意域名，疑似钓鱼邮件附件触发下载器。" +
+	"The loader beacons to 203.0.113.9 over TLS every 60 seconds; sample sha256 " +
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 matches CVE-2024-3094 tooling. " +
+	"已按预案隔离受影响终端并下发检测规则，related to INC-2026-000042; containment took 35 minutes.\n"
+
+// BenchmarkMask masks 4 KiB of mixed Chinese and English text: dense has
+// values of every class in every paragraph, plain has none.
 func BenchmarkMask(b *testing.B) {
 	m := newMasker(b, share.MaskConfig{InternalDomains: []string{"corp.example.com"}})
-	text := strings.Repeat(mixedText, 4096/len(mixedText)+1)[:4096]
-	for !strings.HasSuffix(text, "\n") && len(text) > 0 { // cut at a line end, keeping UTF-8 whole
-		text = text[:len(text)-1]
-	}
 	names := []string{"John Smith", "张三", "root", "李四"}
-	b.SetBytes(int64(len(text)))
-	b.ReportAllocs()
-	for b.Loop() {
-		m.Mask(text, nil, names)
+	for _, bb := range []struct{ name, para string }{{"dense", mixedText}, {"plain", plainText}} {
+		text := strings.Repeat(bb.para, 4096/len(bb.para)+1)
+		for len(text) > 4096 { // whole paragraphs, within 4 KiB
+			text = text[:strings.LastIndexByte(text[:len(text)-1], '\n')+1]
+		}
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Mask(text, nil, names)
+			}
+		})
 	}
 }
