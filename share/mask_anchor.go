@@ -2,8 +2,10 @@ package share
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // anchor speeds up a rule whose every match starts with, or contains, one
@@ -18,57 +20,82 @@ type anchor struct {
 	// word: a match starting with an ASCII letter or digit must not
 	// follow one (the pattern's leading \b).
 	word bool
-	// back, when set, gives where a match containing the literal at i
-	// starts (an e-mail address contains "@"); nil: at i.
-	back func(t string, i int) int
+	// back, when set, lists the bytes a match may have before its literal
+	// (an e-mail address's local part before "@"): the match is tried
+	// from the start of the run of them.
+	back string
 	re   *regexp.Regexp // ^(?:pattern)
+	// max bounds a match's length in bytes; -1: unbounded.
+	max int
 }
 
 // anchored makes r find its matches from the literals lits.
-func (r *maskRule) anchored(word bool, back func(string, int) int, lits ...string) *maskRule {
-	r.anchor = &anchor{lits: lits, word: word, back: back, re: regexp.MustCompile(`^(?:` + r.re.String() + `)`)}
+func (r *maskRule) anchored(word bool, back string, lits ...string) *maskRule {
+	r.anchor = &anchor{lits: lits, word: word, back: back, re: regexp.MustCompile(`^(?:` + r.re.String() + `)`), max: -1}
+	if t, err := syntax.Parse(r.re.String(), syntax.Perl); err == nil {
+		r.anchor.max = maxLen(t)
+	}
 	return r
 }
 
+// find returns the matches as FindAllStringSubmatchIndex would, in time
+// linear in the text (each byte is walked back over at most once, and no
+// start is tried twice).
 func (a *anchor) find(text string) [][]int {
 	lower := asciiLower(text)
-	var starts []int
+	var at []int
 	for _, lit := range a.lits {
 		for off := 0; off < len(lower); {
 			i := strings.Index(lower[off:], lit)
 			if i < 0 {
 				break
 			}
-			i += off
-			off = i + len(lit)
-			s := i
-			if a.back != nil {
-				s = a.back(text, i)
-			}
-			if a.word && s < len(text) && isASCIIWord(rune(text[s])) && asciiWordBefore(text, s) {
-				continue
-			}
-			starts = append(starts, s)
+			at = append(at, off+i)
+			off += i + len(lit)
 		}
 	}
-	if starts == nil {
+	if at == nil {
 		return nil
 	}
-	slices.Sort(starts)
-	starts = slices.Compact(starts)
+	slices.Sort(at)
+	at = slices.Compact(at)
 	var locs [][]int
-	next := 0
-	for _, s := range starts {
-		if s < next {
+	next, tried, lineEnd := 0, -1, 0
+	prevI, prevS := -1, -1 // the last literal and where its run started
+	for _, i := range at {
+		s := i
+		if a.back != "" {
+			floor := max(prevI+1, 0)
+			for s > floor && strings.IndexByte(a.back, text[s-1]) >= 0 {
+				s--
+			}
+			if s == floor && prevI >= 0 && strings.IndexByte(a.back, text[prevI]) >= 0 {
+				s = prevS // the run goes on through the last literal
+			}
+			prevI, prevS = i, s
+		}
+		// After a match, the next one starts at its end at the earliest.
+		s = max(s, next)
+		if s == tried || s > i {
 			continue
 		}
-		loc := a.match(text, s)
+		tried = s
+		if a.word && isASCIIWord(rune(text[s])) && asciiWordBefore(text, s) {
+			continue
+		}
+		if s >= lineEnd {
+			lineEnd = len(text)
+			if nl := strings.IndexByte(text[s:], '\n'); nl >= 0 {
+				lineEnd = s + nl + 1
+			}
+		}
+		loc := a.match(text, s, lineEnd)
 		if loc == nil {
 			continue
 		}
-		for i := range loc {
-			if loc[i] >= 0 {
-				loc[i] += s
+		for k := range loc {
+			if loc[k] >= 0 {
+				loc[k] += s
 			}
 		}
 		locs = append(locs, loc)
@@ -77,15 +104,53 @@ func (a *anchor) find(text string) [][]int {
 	return locs
 }
 
-// match tries the anchored pattern at s on the rest of s's line (with its
-// line break): no anchored pattern crosses a line break, and the engine's
-// cost grows with the input it is given, not with the match.
-func (a *anchor) match(text string, s int) []int {
-	end := len(text)
-	if nl := strings.IndexByte(text[s:], '\n'); nl >= 0 {
-		end = s + nl + 1
+// match tries the anchored pattern at s on the rest of s's line (up to
+// lineEnd, its line break included), or less when the pattern's matches are shorter: no
+// anchored pattern crosses a line break, and the engine's cost grows with
+// the input it is given, not with the match. The input reaches at least
+// utf8.UTFMax bytes past the longest match, so assertions at its end
+// (\b, $) see the same text as on the whole.
+func (a *anchor) match(text string, s, lineEnd int) []int {
+	end := lineEnd
+	if a.max >= 0 && s+a.max+utf8.UTFMax < end {
+		end = s + a.max + utf8.UTFMax
 	}
 	return a.re.FindStringSubmatchIndex(text[s:end])
+}
+
+// maxLen is the most bytes re can match; -1 when unbounded.
+func maxLen(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		return len(re.Rune) * utf8.UTFMax
+	case syntax.OpCharClass, syntax.OpAnyCharNotNL, syntax.OpAnyChar:
+		return utf8.UTFMax
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxLen(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus:
+		return -1
+	case syntax.OpRepeat:
+		n := maxLen(re.Sub[0])
+		if re.Max < 0 || n < 0 {
+			return -1
+		}
+		return re.Max * n
+	case syntax.OpConcat, syntax.OpAlternate:
+		total := 0
+		for _, sub := range re.Sub {
+			n := maxLen(sub)
+			if n < 0 {
+				return -1
+			}
+			if re.Op == syntax.OpConcat {
+				total += n
+			} else {
+				total = max(total, n)
+			}
+		}
+		return total
+	}
+	return 0 // empty-width assertions and the empty match
 }
 
 // asciiLower lower-cases ASCII letters only, so offsets stay the same.
@@ -106,20 +171,9 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
-// backOver returns a back function that walks left over the bytes in set.
-func backOver(set string) func(string, int) int {
-	return func(t string, i int) int {
-		for i > 0 && strings.IndexByte(set, t[i-1]) >= 0 {
-			i--
-		}
-		return i
-	}
-}
-
 const (
 	alnum      = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 	hexDigits  = "0123456789abcdefABCDEF"
 	emailLocal = alnum + "._%+-"
 	hostChars  = alnum + ".-"
-	schemeChar = alnum + "+.-"
 )

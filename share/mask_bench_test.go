@@ -1,6 +1,7 @@
 package share_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -38,5 +39,23 @@ func BenchmarkMask(b *testing.B) {
 				m.Mask(text, nil, names)
 			}
 		})
+	}
+}
+
+// BenchmarkMaskAdversarial masks texts made to give the rules the most
+// places to try, at two sizes: the time per byte stays flat (masking is
+// linear in the text).
+func BenchmarkMaskAdversarial(b *testing.B) {
+	m := newMasker(b, share.MaskConfig{})
+	for _, unit := range []string{"a@", "1.", "0 ", "::", "corp.", "Name: Ab "} {
+		for _, size := range []int{4 << 10, 64 << 10, 256 << 10} {
+			text := strings.Repeat(unit, size/len(unit))
+			b.Run(fmt.Sprintf("%q/%dKiB", unit, size>>10), func(b *testing.B) {
+				b.SetBytes(int64(len(text)))
+				for b.Loop() {
+					m.Mask(text, nil, []string{"张三"})
+				}
+			})
+		}
 	}
 }

@@ -44,34 +44,34 @@ func builtins(in *internalSet) []*maskRule {
 			}),
 		r("url_credentials", Credentials,
 			`\b([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)([^\s@/]+)@`,
-			keepGroup(1, 2)).anchored(true, backOver(schemeChar), "://"),
+			keepGroup(1, 2)).anchored(true, alnum, "://"),
 		r("authorization_header", Credentials,
 			`(?i)\b(authorization["']?[ \t]*[:=][ \t]*(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?)([^\s"',;]+)`,
-			keepGroup(1, 2)).anchored(true, nil, "authorization"),
+			keepGroup(1, 2)).anchored(true, "", "authorization"),
 		r("bearer_token", Credentials,
 			`(?i)\b(bearer[ \t]+)([A-Za-z0-9\-._~+/]{8,}=*)`,
-			keepGroup(1, 2)).anchored(true, nil, "bearer"),
+			keepGroup(1, 2)).anchored(true, "", "bearer"),
 		r("credential_label", Credentials,
 			`(?i)((?:password|passwd|passphrase|pwd|secret|token|(?:api|access|secret|private)[_-]?key|credentials?|密码|口令|密钥|秘钥|令牌)["']?[ \t]*(?:[:=：]|是|为)[ \t]*)("[^"\n]*"|'[^'\n]*'|[^\s"'，,;；。、）)\]}>]+)`,
-			maskLabelledSecret).anchored(false, nil, "pass", "pwd", "secret", "token", "api", "access", "private", "credential", "密码", "口令", "密钥", "秘钥", "令牌"),
+			maskLabelledSecret).anchored(false, "", "pass", "pwd", "secret", "token", "api", "access", "private", "credential", "密码", "口令", "密钥", "秘钥", "令牌"),
 		r("aws_access_key", Credentials,
 			`\b((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA))([0-9A-Z]{16})\b`,
-			keepGroup(1, 2)).anchored(true, nil, "akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
+			keepGroup(1, 2)).anchored(true, "", "akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
 		r("github_token", Credentials,
 			`\b(gh[pousr]_|github_pat_)([A-Za-z0-9_]{20,})`,
-			keepGroup(1, 2)).anchored(true, nil, "gh", "github_pat_"),
+			keepGroup(1, 2)).anchored(true, "", "gh", "github_pat_"),
 		r("slack_token", Credentials,
 			`\b(xox[abposr]-)([0-9A-Za-z-]{10,})`,
-			keepGroup(1, 2)).anchored(true, nil, "xox"),
+			keepGroup(1, 2)).anchored(true, "", "xox"),
 		r("slack_webhook", Credentials,
 			`(https://hooks\.slack\.com/(?:services|workflows)/)([A-Za-z0-9/_-]+)`,
 			keepGroup(1, 2)),
 		r("tocsin_token", Credentials,
 			`\b(`+tokenPrefix+`)([A-Za-z0-9_-]{16,})`,
-			keepGroup(1, 2)).anchored(true, nil, tokenPrefix),
+			keepGroup(1, 2)).anchored(true, "", tokenPrefix),
 		r("jwt", Credentials,
 			`\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*`,
-			func(string, []int) (string, bool) { return Stars, true }).anchored(true, nil, "eyj"),
+			func(string, []int) (string, bool) { return Stars, true }).anchored(true, "", "eyj"),
 
 		// ID numbers keep their first three and last four characters.
 		r("id_number_label", IDNumbers,
@@ -81,7 +81,7 @@ func builtins(in *internalSet) []*maskRule {
 					return "", false
 				}
 				return t[l[2]:l[3]] + maskMiddle(t[l[4]:l[5]], 3, 4), true
-			}).anchored(true, nil, "公民身份号码", "身份证", "id"),
+			}).anchored(true, "", "公民身份号码", "身份证", "id"),
 		r("passport_label", IDNumbers,
 			`(?i)((?:护照(?:号码|号)?|\bpassport(?:[ \t]*(?:number|no\.?))?)[ \t]*(?:[:：#]|是|为)?[ \t]*)([A-Za-z]{1,2}\d{6,9}|\d{9})`,
 			func(t string, l []int) (string, bool) {
@@ -89,7 +89,7 @@ func builtins(in *internalSet) []*maskRule {
 					return "", false
 				}
 				return t[l[2]:l[3]] + maskMiddle(t[l[4]:l[5]], 1, 2), true
-			}).anchored(true, nil, "护照", "passport"),
+			}).anchored(true, "", "护照", "passport"),
 		r("resident_id", IDNumbers, `\d{17}[\dXx]`,
 			func(t string, l []int) (string, bool) {
 				s := t[l[0]:l[1]]
@@ -112,7 +112,7 @@ func builtins(in *internalSet) []*maskRule {
 					domain = maskHost(domain)
 				}
 				return t[l[0]:l[0]+1] + "***@" + domain, true
-			}).anchored(false, backOver(emailLocal), "@"),
+			}).anchored(false, emailLocal, "@"),
 
 		// Phone numbers keep a recognisable shape: 138****5678.
 		r("mobile_phone", Phones,
@@ -122,7 +122,7 @@ func builtins(in *internalSet) []*maskRule {
 					return "", false
 				}
 				return t[l[0]:l[8]] + "****" + t[l[9]:l[1]], true
-			}).anchored(false, nil, "+86", "0086", "1"),
+			}).anchored(true, "", "+86", "0086", "1"),
 		r("landline_phone", Phones,
 			`(\(0\d{2,3}\)[ -]?|0\d{2,3}[ -])(\d{3,4})(\d{4})((?:[ ]?(?:-|转|ext\.?|x)[ ]?\d{1,6})?)`,
 			func(t string, l []int) (string, bool) {
@@ -130,7 +130,7 @@ func builtins(in *internalSet) []*maskRule {
 					return "", false
 				}
 				return t[l[2]:l[3]] + strings.Repeat("*", l[5]-l[4]) + t[l[6]:l[1]], true
-			}).anchored(false, nil, "(0", "0"),
+			}).anchored(true, "", "(0", "0"),
 		r("international_phone", Phones,
 			`\+[1-9]\d{0,3}(?:[ -]?\(?\d{1,4}\)?){2,5}`,
 			func(t string, l []int) (string, bool) {
@@ -148,7 +148,7 @@ func builtins(in *internalSet) []*maskRule {
 					return "", false // user:password@host
 				}
 				return t[l[0]:l[2]] + "***" + t[l[3]:l[1]], true
-			}).anchored(true, nil, "http", "ftp", "sftp", "smb", "ssh", "rdp", "ldap", "vnc"),
+			}).anchored(true, "", "http", "ftp", "sftp", "smb", "ssh", "rdp", "ldap", "vnc"),
 		r("unc_host", Internal, `\\\\([A-Za-z0-9][A-Za-z0-9_-]{0,62})\\`,
 			func(t string, l []int) (string, bool) { return `\\***\`, true }),
 		r("private_ipv4", Internal, `\b(\d{1,3})\.\d{1,3}\.\d{1,3}\.\d{1,3}\b`,
@@ -161,7 +161,7 @@ func builtins(in *internalSet) []*maskRule {
 					return "", false
 				}
 				return t[l[2]:l[3]] + ".*.*.*", true
-			}).anchored(true, backOver("0123456789"), "."),
+			}).anchored(true, "0123456789", "."),
 		r("private_ipv6", Internal, `(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}`,
 			func(t string, l []int) (string, bool) {
 				s := t[l[0]:l[1]]
@@ -181,7 +181,7 @@ func builtins(in *internalSet) []*maskRule {
 					head = ":" // ::1 becomes ::*
 				}
 				return head + ":*" + t[l[0]+len(s):l[1]], true
-			}).anchored(false, backOver(hexDigits+":"), ":"),
+			}).anchored(false, hexDigits+":", ":"),
 		r("internal_host", Internal,
 			`(?i)\b[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+`,
 			func(t string, l []int) (string, bool) {
@@ -193,15 +193,15 @@ func builtins(in *internalSet) []*maskRule {
 					return "", false
 				}
 				return maskHost(h), true
-			}).anchored(true, backOver(hostChars), in.domains...),
+			}).anchored(true, hostChars, in.domains...),
 
 		// Names after a label: 张**, J*** S****.
 		r("name_label_zh", Names,
 			`((?:姓名|联系人|联络人|报告人|负责人|当事人|经办人)[ \t]*[:：][ \t]*)(\p{Han}{2,4})`,
-			keepGroupWith(1, 2, maskPersonName)).anchored(false, nil, "姓名", "联系人", "联络人", "报告人", "负责人", "当事人", "经办人"),
+			keepGroupWith(1, 2, maskPersonName)).anchored(false, "", "姓名", "联系人", "联络人", "报告人", "负责人", "当事人", "经办人"),
 		r("name_label_en", Names,
 			`\b((?i:name|contact|reporter|reported by|contact person)[ \t]*:[ \t]*)([A-Z][a-z]+(?: [A-Z][a-z'-]+){0,2})\b`,
-			keepGroupWith(1, 2, maskPersonName)).anchored(true, nil, "name", "contact", "report"),
+			keepGroupWith(1, 2, maskPersonName)).anchored(true, "", "name", "contact", "report"),
 	}
 }
 
