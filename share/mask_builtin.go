@@ -134,8 +134,8 @@ func builtins(in *internalSet) []*maskRule {
 		r("international_phone", Phones,
 			`\+[1-9]\d{0,3}(?:[ -]?\(?\d{1,4}\)?){2,5}`,
 			func(t string, l []int) (string, bool) {
-				if asciiWordAfter(t, l[1]) {
-					return "", false
+				if asciiWordBefore(t, l[0]) || asciiWordAfter(t, l[1]) {
+					return "", false // UTC+8 2026-11-21 is a time
 				}
 				return maskIntlPhone(t[l[0]:l[1]])
 			}),

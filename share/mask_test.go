@@ -63,6 +63,7 @@ func TestMask(t *testing.T) {
 		{"landline extension", "tel 021-87654321 ext. 204 or 021-87654321转8", nil, "tel 021-****4321 ext. 204 or 021-****4321转8", counts{ph: 2}},
 		{"landline parentheses", "(021)87654321", nil, "(021)****4321", counts{ph: 1}},
 		{"international", "UK desk +44 20 7946 0958.", nil, "UK desk +44 ** **** 0958.", counts{ph: 1}},
+		{"time zone is no phone", "at UTC+8 2026-11-21 10:00 and GMT+1 415 555 0100", nil, "at UTC+8 2026-11-21 10:00 and GMT+1 415 555 0100", nil},
 		{"mobile inside longer number", "order 2381234567890123", nil, "order 2381234567890123", nil},
 		{"mobile inside hash", "a13812345678b", nil, "a13812345678b", nil},
 
@@ -119,6 +120,7 @@ func TestMask(t *testing.T) {
 		{"internal host in url", "https://jira.internal/browse/SEC-1", nil, "https://***.internal/browse/SEC-1", counts{in: 1}},
 		{"single-label url host", "http://intranet/wiki and http://localhost:8080/", nil, "http://***/wiki and http://***:8080/", counts{in: 2}},
 		{"unc paths", `\\fileserver\share and \\fs01.corp\hr`, nil, `\\***\share and \\***.corp\hr`, counts{in: 2}},
+		{"host inside Chinese text", "服务器db01.corp出现问题，见fs.lan。", nil, "服务器***.corp出现问题，见***.lan。", counts{in: 2}},
 		{"corp inside longer names", "db.corporate.com and my.corp-site.com", nil, "db.corporate.com and my.corp-site.com", nil},
 
 		// Names.

@@ -94,9 +94,9 @@ func (v View) Markdown(lang string) []byte {
 			line("## %s", l("Timeline", "时间线"))
 			line("")
 			for _, e := range v.Timeline {
-				s := mdTime(e.At) + " — " + mdInline(e.Actor) + " — " + mdInline(string(e.Kind))
+				s := mdTime(e.At) + " — " + mdInline(e.Actor) + " — " + entryKindName(e.Kind, zh)
 				if e.From != "" || e.To != "" {
-					s += l(": ", "：") + mdInline(e.From) + " → " + mdInline(e.To)
+					s += l(": ", "：") + stepName(e.From, zh) + " → " + stepName(e.To, zh)
 				}
 				if e.Text != "" {
 					s += " — " + mdInline(e.Text)
@@ -222,6 +222,41 @@ func taskStatusName(s string, zh bool) string {
 		return mdInline(zhs)
 	}
 	return mdInline(en)
+}
+
+// entryKinds names the timeline entry kinds in both languages.
+var entryKinds = map[incident.EntryKind][2]string{
+	incident.EntryReported:   {"reported", "报告"},
+	incident.EntryOccurrence: {"reported again", "再次报告"},
+	incident.EntryStage:      {"stage", "阶段变更"},
+	incident.EntryLevel:      {"level", "级别变更"},
+	incident.EntryMerged:     {"merged", "合并"},
+	incident.EntryAck:        {"acknowledged", "已受理"},
+	incident.EntryEscalation: {"escalation", "升级通知"},
+	incident.EntryDeadline:   {"deadline missed", "超时"},
+}
+
+func entryKindName(k incident.EntryKind, zh bool) string {
+	n, ok := entryKinds[k]
+	switch {
+	case !ok:
+		return mdInline(string(k))
+	case zh:
+		return n[1]
+	}
+	return n[0]
+}
+
+// stepName names what a timeline entry moved from or to: a stage or a
+// level by its name, anything else escaped.
+func stepName(s string, zh bool) string {
+	if st := incident.Stage(s); st.Valid() {
+		return stageName(st, zh)
+	}
+	if lv := incident.Level(s); lv.Valid() {
+		return levelName(lv, zh)
+	}
+	return mdInline(s)
 }
 
 // codeNames names the scopes and natures in both languages.

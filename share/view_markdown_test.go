@@ -155,3 +155,26 @@ func ourLine(ln string) bool {
 	}
 	return !(i > 0 && i < len(ln) && (ln[i] == '.' || ln[i] == ')'))
 }
+
+func TestMarkdownTimeline(t *testing.T) {
+	v := share.BuildView(sensitiveIncident(), share.Verdict{Allowed: true, Basis: share.ByEmergency, By: "SG-0123456789ab",
+		Sections: []share.Section{share.Timeline}}, maskerFor(t))
+	for lang, want := range map[string][]string{
+		"en": {"> Basis: emergency grant SG-0123456789ab\n", "## Timeline\n",
+			"- 2026-11-20 08:30 UTC — 王\\*\\* — reported — reported from 10.\\*.\\*.\\*\n",
+			"- 2026-11-22 08:30 UTC — J\\*\\*\\* S\\*\\*\\*\\* — stage: Review → Closed — done\n"},
+		"zh": {"> 授权依据：应急授权 SG-0123456789ab\n", "## 时间线\n",
+			"- 2026-11-20 08:31 UTC — Tocsin — 升级通知 — paged j\\*\\*\\*\\*\\* at +86 139 \\*\\*\\*\\* 5678\n",
+			"— 阶段变更：后期评估与改进 → 已关闭 — done\n"},
+	} {
+		md := string(v.Markdown(lang))
+		for _, w := range want {
+			if !strings.Contains(md, w) {
+				t.Errorf("%s Markdown lacks %q:\n%s", lang, w, md)
+			}
+		}
+		if strings.Contains(md, "> Date") || strings.Contains(md, "> 日期") {
+			t.Errorf("%s Markdown has a date though the view has none", lang)
+		}
+	}
+}
