@@ -1,6 +1,9 @@
 package share_test
 
 import (
+	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +178,33 @@ func TestMarkdownTimeline(t *testing.T) {
 		}
 		if strings.Contains(md, "> Date") || strings.Contains(md, "> 日期") {
 			t.Errorf("%s Markdown has a date though the view has none", lang)
+		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// A whole copy in each language, every section, against a golden file
+// (go test ./share -run TestMarkdownGolden -update rewrites them).
+func TestMarkdownGolden(t *testing.T) {
+	v := share.BuildView(sensitiveIncident(), share.Verdict{Allowed: true, Basis: share.ByApplication, By: "SG-0123456789ab",
+		Sections: share.Sections(), Reveal: []share.Class{share.Phones}}, maskerFor(t))
+	v.At = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for _, lang := range []string{"en", "zh"} {
+		got := v.Markdown(lang)
+		path := filepath.Join("testdata", "view."+lang+".golden.md")
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./share -run %s -update to create it)", err, t.Name())
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s copy differs from %s (run with -update if the change is intended):\n%s", lang, path, got)
 		}
 	}
 }
