@@ -124,8 +124,26 @@ func (m *Masker) Rules() []RuleInfo { return slices.Clone(m.infos) }
 // names known to appear (the incident's people), masked as Names.
 //
 // Masking is idempotent (masked text masks to itself, counting nothing)
-// and keeps text valid UTF-8 when it was.
+// and keeps text valid UTF-8 when it was. Full-width digits, letters and
+// @ + - . (全角, as typed in Chinese input modes) are read as their ASCII
+// forms; a text in which something is masked comes back with them
+// half-width (半角), a text with nothing to mask comes back as it was.
 func (m *Masker) Mask(text string, reveal []Class, names []string) (string, map[Class]int) {
+	if hasFullWidth(text) {
+		half := make([]string, len(names))
+		for i, n := range names {
+			half[i] = toHalfWidth(n)
+		}
+		out, counts := m.mask(toHalfWidth(text), reveal, half)
+		if len(counts) == 0 {
+			return text, counts
+		}
+		return out, counts
+	}
+	return m.mask(text, reveal, names)
+}
+
+func (m *Masker) mask(text string, reveal []Class, names []string) (string, map[Class]int) {
 	counts := map[Class]int{}
 	if text == "" {
 		return text, counts
@@ -143,6 +161,32 @@ func (m *Masker) Mask(text string, reveal []Class, names []string) (string, map[
 		}
 	}
 	return text, counts
+}
+
+// isFullWidthAlnum reports the full-width forms of digits, letters and
+// the symbols addresses and numbers are made of: ＋ － ． ＠.
+func isFullWidthAlnum(r rune) bool {
+	return r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ' ||
+		r == '＋' || r == '－' || r == '．' || r == '＠'
+}
+
+// hasFullWidth reports whether s has a rune toHalfWidth changes.
+func hasFullWidth(s string) bool {
+	if !strings.Contains(s, "\xef\xbc") && !strings.Contains(s, "\xef\xbd") {
+		return false
+	}
+	return strings.IndexFunc(s, isFullWidthAlnum) >= 0
+}
+
+// toHalfWidth replaces full-width digits, letters and ＋ － ． ＠ by their
+// ASCII forms.
+func toHalfWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		if isFullWidthAlnum(r) {
+			return r - 0xFEE0
+		}
+		return r
+	}, s)
 }
 
 // apply replaces every match (submatch indices, in order) that mask
@@ -188,8 +232,8 @@ func (m *Masker) nameRegexp(names []string, lower string) *regexp.Regexp {
 		if utf8.RuneCountInString(n) < 2 || !utf8.ValidString(n) || allStars(n) {
 			continue
 		}
-		if first, _, _ := strings.Cut(strings.ToLower(n), " "); !strings.Contains(lower, first) {
-			continue
+		if first := strings.Fields(strings.ToLower(n))[0]; !strings.Contains(lower, first) {
+			continue // not in the text: keep the pattern small
 		}
 		if !slices.Contains(list, n) {
 			list = append(list, n)
@@ -213,7 +257,7 @@ func (m *Masker) nameRegexp(names []string, lower string) *regexp.Regexp {
 	quoted := make([]string, len(list))
 	for i, n := range list {
 		// Spaces inside a Latin name match any run of spaces.
-		quoted[i] = strings.Join(strings.Fields(regexp.QuoteMeta(n)), `\s+`)
+		quoted[i] = strings.Join(strings.Fields(regexp.QuoteMeta(n)), `[\s\p{Zs}]+`)
 	}
 	re := regexp.MustCompile(`(?i)(?:` + strings.Join(quoted, "|") + `)`)
 	if len(m.names) >= maxNameLists {

@@ -64,6 +64,10 @@ func TestMask(t *testing.T) {
 		{"landline parentheses", "(021)87654321", nil, "(021)****4321", counts{ph: 1}},
 		{"international", "UK desk +44 20 7946 0958.", nil, "UK desk +44 ** **** 0958.", counts{ph: 1}},
 		{"time zone is no phone", "at UTC+8 2026-11-21 10:00 and GMT+1 415 555 0100", nil, "at UTC+8 2026-11-21 10:00 and GMT+1 415 555 0100", nil},
+		{"full-width digits", "电话：１３８１２３４５６７８，第１期", nil, "电话：138****5678，第1期", counts{ph: 1}},
+		{"full-width email", "邮箱ｚｈａｎｇｓａｎ＠ｅｘａｍｐｌｅ．ｃｏｍ。", nil, "邮箱z***@example.com。", counts{em: 1}},
+		{"full-width without anything to mask", "第１期　ＡＢＣ，（１）", nil, "第１期　ＡＢＣ，（１）", nil},
+		{"full-width known name", "Ｊｏｈｎ　Ｓｍｉｔｈ到场", nil, "J*** S****到场", counts{nm: 1}},
 		{"mobile inside longer number", "order 2381234567890123", nil, "order 2381234567890123", nil},
 		{"mobile inside hash", "a13812345678b", nil, "a13812345678b", nil},
 
