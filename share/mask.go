@@ -78,9 +78,10 @@ type maskRule struct {
 }
 
 // find returns the rule's matches as FindAllStringSubmatchIndex does.
-func (r *maskRule) find(text string) [][]int {
+// lower is asciiLower(text).
+func (r *maskRule) find(text, lower string) [][]int {
 	if r.anchor != nil {
-		return r.anchor.find(text)
+		return r.anchor.find(text, lower)
 	}
 	return r.re.FindAllStringSubmatchIndex(text, -1)
 }
@@ -148,16 +149,22 @@ func (m *Masker) mask(text string, reveal []Class, names []string) (string, map[
 	if text == "" {
 		return text, counts
 	}
-	orig, lower := text, strings.ToLower(text)
+	orig, origLower := text, asciiLower(text)
+	lower := origLower // of text, as rules change it
 	for _, r := range m.rules {
-		if slices.Contains(reveal, r.class) || r.need != nil && !r.need(orig, lower) {
+		if slices.Contains(reveal, r.class) || r.need != nil && !r.need(orig, origLower) {
 			continue
 		}
-		text = apply(r.find(text), r.mask, text, r.class, counts)
+		if locs := r.find(text, lower); locs != nil {
+			var changed bool
+			if text, changed = apply(locs, r.mask, text, r.class, counts); changed {
+				lower = asciiLower(text)
+			}
+		}
 	}
-	if !slices.Contains(reveal, Names) {
-		if re := m.nameRegexp(names, lower); re != nil {
-			text = apply(re.FindAllStringSubmatchIndex(text, -1), maskKnownName, text, Names, counts)
+	if !slices.Contains(reveal, Names) && len(names) > 0 {
+		if re := m.nameRegexp(names, orig, origLower); re != nil {
+			text, _ = apply(re.FindAllStringSubmatchIndex(text, -1), maskKnownName, text, Names, counts)
 		}
 	}
 	return text, counts
@@ -190,10 +197,10 @@ func toHalfWidth(s string) string {
 }
 
 // apply replaces every match (submatch indices, in order) that mask
-// accepts.
-func apply(locs [][]int, mask func(string, []int) (string, bool), text string, c Class, counts map[Class]int) string {
+// accepts, and reports whether it changed anything.
+func apply(locs [][]int, mask func(string, []int) (string, bool), text string, c Class, counts map[Class]int) (string, bool) {
 	if locs == nil {
-		return text
+		return text, false
 	}
 	var b strings.Builder
 	last, changed := 0, false
@@ -208,10 +215,10 @@ func apply(locs [][]int, mask func(string, []int) (string, bool), text string, c
 		counts[c]++
 	}
 	if !changed {
-		return text
+		return text, false
 	}
 	b.WriteString(text[last:])
-	return b.String()
+	return b.String(), true
 }
 
 // wholeMatch masks a configured rule's whole match.
@@ -222,18 +229,30 @@ func wholeMatch(text string, loc []int) (string, bool) {
 	return Stars, true
 }
 
-// nameRegexp compiles the known names that may occur in lower (the text,
-// lower-cased) into one pattern, longest first so "Zhang Sanfeng" wins
-// over "Zhang San"; nil when there are none.
-func (m *Masker) nameRegexp(names []string, lower string) *regexp.Regexp {
+// nameRegexp compiles the known names that may occur in text (lower is
+// asciiLower(text)) into one pattern, longest first so "Zhang Sanfeng"
+// wins over "Zhang San"; nil when there are none.
+func (m *Masker) nameRegexp(names []string, text, lower string) *regexp.Regexp {
 	var list []string
+	var unicodeLower string // strings.ToLower(text), for names beyond ASCII
 	for _, n := range names {
 		n = strings.TrimSpace(n)
 		if utf8.RuneCountInString(n) < 2 || !utf8.ValidString(n) || allStars(n) {
 			continue
 		}
-		if first := strings.Fields(strings.ToLower(n))[0]; !strings.Contains(lower, first) {
-			continue // not in the text: keep the pattern small
+		// Leave out names that are not in the text: a small pattern is fast.
+		first := strings.Fields(n)[0]
+		if isASCII(first) {
+			if !strings.Contains(lower, asciiLower(first)) {
+				continue
+			}
+		} else {
+			if unicodeLower == "" {
+				unicodeLower = strings.ToLower(text)
+			}
+			if !strings.Contains(unicodeLower, strings.ToLower(first)) {
+				continue
+			}
 		}
 		if !slices.Contains(list, n) {
 			list = append(list, n)
@@ -299,6 +318,15 @@ func hasHan(s string) bool {
 		}
 	}
 	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func allStars(s string) bool { return s != "" && strings.Trim(s, "*") == "" }

@@ -24,7 +24,10 @@ type anchor struct {
 	// (an e-mail address's local part before "@"): the match is tried
 	// from the start of the run of them.
 	back string
-	re   *regexp.Regexp // ^(?:pattern)
+	// first, when set, lists the bytes a match may start with: the try
+	// starts at the first of them in the run (after back).
+	first string
+	re    *regexp.Regexp // ^(?:pattern)
 	// max bounds a match's length in bytes; -1: unbounded.
 	max int
 }
@@ -38,11 +41,17 @@ func (r *maskRule) anchored(word bool, back string, lits ...string) *maskRule {
 	return r
 }
 
-// find returns the matches as FindAllStringSubmatchIndex would, in time
+// startingWith sets the bytes r's anchored matches may start with.
+func (r *maskRule) startingWith(first string) *maskRule {
+	r.anchor.first = first
+	return r
+}
+
+// find returns the matches in text (lower is asciiLower(text)) as
+// FindAllStringSubmatchIndex would, in time
 // linear in the text (each byte is walked back over at most once, and no
 // start is tried twice).
-func (a *anchor) find(text string) [][]int {
-	lower := asciiLower(text)
+func (a *anchor) find(text, lower string) [][]int {
 	var at []int
 	for _, lit := range a.lits {
 		for off := 0; off < len(lower); {
@@ -73,6 +82,11 @@ func (a *anchor) find(text string) [][]int {
 				s = prevS // the run goes on through the last literal
 			}
 			prevI, prevS = i, s
+		}
+		if a.first != "" {
+			for s < i && (strings.IndexByte(a.first, text[s]) < 0 || a.word && asciiWordBefore(text, s)) {
+				s++
+			}
 		}
 		// After a match, the next one starts at its end at the earliest.
 		s = max(s, next)
@@ -172,7 +186,8 @@ func asciiLower(s string) string {
 }
 
 const (
-	alnum      = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	letters    = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	alnum      = letters + "0123456789"
 	hexDigits  = "0123456789abcdefABCDEF"
 	emailLocal = alnum + "._%+-"
 	hostChars  = alnum + ".-"

@@ -44,7 +44,7 @@ func builtins(in *internalSet) []*maskRule {
 			}),
 		r("url_credentials", Credentials,
 			`\b([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)([^\s@/]+)@`,
-			keepGroup(1, 2)).anchored(true, alnum, "://"),
+			keepGroup(1, 2)).anchored(true, alnum+"+.-", "://").startingWith(letters),
 		r("authorization_header", Credentials,
 			`(?i)\b(authorization["']?[ \t]*[:=][ \t]*(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?)([^\s"',;]+)`,
 			keepGroup(1, 2)).anchored(true, "", "authorization"),
@@ -118,7 +118,10 @@ func builtins(in *internalSet) []*maskRule {
 		r("mobile_phone", Phones,
 			`((?:\+|00)86[ -]?)?(1[3-9]\d)([ -]?)(\d{4})([ -]?\d{4})`,
 			func(t string, l []int) (string, bool) {
-				if asciiWordBefore(t, l[0]) || asciiWordAfter(t, l[1]) || l[2] < 0 && before(t, l[0]) == '+' {
+				// A prefix glued to a longer number is no prefix, but a
+				// number after it and a separator still stands alone.
+				glued := asciiWordBefore(t, l[0]) && !(l[2] >= 0 && (t[l[3]-1] == ' ' || t[l[3]-1] == '-'))
+				if glued || asciiWordAfter(t, l[1]) || l[2] < 0 && before(t, l[0]) == '+' {
 					return "", false
 				}
 				return t[l[0]:l[8]] + "****" + t[l[9]:l[1]], true
@@ -205,35 +208,16 @@ func builtins(in *internalSet) []*maskRule {
 	}
 }
 
-// needs are the built-ins' prefilters: a rule runs only when the text
-// (lower-cased) could hold a match. Masking only ever replaces characters
+// needs are the prefilters of the built-ins that are not anchored: a rule
+// runs only when the text (ASCII lower-cased) could hold a match. Masking only ever replaces characters
 // with stars, so a text that lacks a rule's literal before masking lacks
 // it after the earlier rules too.
 var needs = map[string]func(text, lower string) bool{
-	"pem_private_key":      anyOf("private key-----"),
-	"url_credentials":      allOf("://", "@"),
-	"authorization_header": anyOf("authorization"),
-	"bearer_token":         anyOf("bearer"),
-	"credential_label":     anyOf("pass", "pwd", "secret", "token", "key", "credential", "密码", "口令", "密钥", "秘钥", "令牌"),
-	"aws_access_key":       anyOf("akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"),
-	"github_token":         anyOf("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-	"slack_token":          anyOf("xox"),
-	"slack_webhook":        anyOf("hooks.slack.com"),
-	"tocsin_token":         anyOf(tokenPrefix),
-	"jwt":                  anyOf("eyj"),
-	"id_number_label":      anyOf("身份", "id"),
-	"passport_label":       anyOf("护照", "passport"),
-	"resident_id":          func(t, _ string) bool { return digitRun(t, 15) },
-	"email":                anyOf("@"),
-	"mobile_phone":         func(t, _ string) bool { return digitRun(t, 3) },
-	"landline_phone":       func(t, _ string) bool { return digitRun(t, 3) },
-	"international_phone":  anyOf("+"),
-	"url_host":             anyOf("://"),
-	"unc_host":             anyOf(`\\`),
-	"private_ipv4":         func(t, _ string) bool { return digitDotDigit(t) },
-	"private_ipv6":         anyOf(":"),
-	"name_label_zh":        anyOf("姓名", "联系人", "联络人", "报告人", "负责人", "当事人", "经办人"),
-	"name_label_en":        anyOf("name", "contact", "reporter", "reported by"),
+	"pem_private_key":     anyOf("private key-----"),
+	"slack_webhook":       anyOf("hooks.slack.com"),
+	"resident_id":         func(t, _ string) bool { return digitRun(t, 15) },
+	"international_phone": anyOf("+"),
+	"unc_host":            anyOf(`\\`),
 }
 
 func anyOf(ss ...string) func(string, string) bool {
@@ -247,17 +231,6 @@ func anyOf(ss ...string) func(string, string) bool {
 	}
 }
 
-func allOf(ss ...string) func(string, string) bool {
-	return func(_, lower string) bool {
-		for _, s := range ss {
-			if !strings.Contains(lower, s) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
 // digitRun reports n digits in a row.
 func digitRun(t string, n int) bool {
 	run := 0
@@ -268,16 +241,6 @@ func digitRun(t string, n int) bool {
 			}
 		} else {
 			run = 0
-		}
-	}
-	return false
-}
-
-// digitDotDigit reports a digit, a dot and a digit in a row.
-func digitDotDigit(t string) bool {
-	for i := 1; i+1 < len(t); i++ {
-		if t[i] == '.' && isDigit(t[i-1]) && isDigit(t[i+1]) {
-			return true
 		}
 	}
 	return false
