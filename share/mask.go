@@ -64,11 +64,10 @@ type Masker struct {
 // candidate that fails a check (a checksum, a word boundary) or a value
 // that is already masked.
 type maskRule struct {
-	name    string
-	class   Class
-	builtIn bool
-	re      *regexp.Regexp
-	mask    func(text string, loc []int) (string, bool)
+	name  string
+	class Class
+	re    *regexp.Regexp
+	mask  func(text string, loc []int) (string, bool)
 	// need, when set, is a cheap test on the text before masking (and
 	// its lower-case form) without which the rule cannot match.
 	need func(text, lower string) bool
@@ -109,7 +108,6 @@ func NewMasker(c MaskConfig) (*Masker, error) {
 		off := slices.Contains(c.Disable, b.name)
 		m.infos = append(m.infos, RuleInfo{Name: b.name, Class: b.class, BuiltIn: true, Pattern: b.re.String(), Disabled: off})
 		if !off {
-			b.builtIn = true
 			m.rules = append(m.rules, b)
 		}
 	}
