@@ -18,7 +18,7 @@ func inc() *incident.Incident {
 func grant(id string, kind share.Kind, until time.Time, sections ...share.Section) *share.Grant {
 	return &share.Grant{ID: id, Kind: kind, Status: share.Active, Requester: alice,
 		Scope: share.Scope{Incidents: []string{"INC-2026-000009", num}, Sections: sections},
-		From:  t0.Add(-time.Hour), Until: until}
+		From:  day0.Add(-time.Hour), Until: until}
 }
 
 func rule(id string) *share.Rule {
@@ -29,7 +29,7 @@ var web = share.Requester{Party: alice, Roles: []string{"reporter"}, Addr: "10.2
 
 // TestDecisionOrder: emergency grants, then rules, then applications.
 func TestDecisionOrder(t *testing.T) {
-	now := t0
+	now := day0
 	em := grant("SG-e", share.Emergency, now.Add(24*time.Hour), share.Timeline)
 	app := grant("SG-a", share.Application, now.AddDate(1, 0, 0), share.Measures, share.Description)
 	r := rule("SR-1")
@@ -64,23 +64,23 @@ func TestDecisionOrder(t *testing.T) {
 }
 
 func TestLatestEndingGrantDecides(t *testing.T) {
-	a := grant("SG-b", share.Application, t0.AddDate(1, 0, 0))
-	b := grant("SG-c", share.Application, t0.AddDate(2, 0, 0))
-	c := grant("SG-a", share.Application, t0.AddDate(2, 0, 0))
+	a := grant("SG-b", share.Application, day0.AddDate(1, 0, 0))
+	b := grant("SG-c", share.Application, day0.AddDate(2, 0, 0))
+	c := grant("SG-a", share.Application, day0.AddDate(2, 0, 0))
 	for _, order := range [][]*share.Grant{{a, b, c}, {c, b, a}, {b, a, c}} {
-		if v := share.Decide(web, inc(), order, nil, t0); v.By != "SG-a" {
+		if v := share.Decide(web, inc(), order, nil, day0); v.By != "SG-a" {
 			t.Errorf("order %v: decided by %s; want the one ending last, smaller id on a tie", order, v.By)
 		}
 	}
 	endless, ending := rule("SR-z"), rule("SR-a")
-	ending.Until = t0.AddDate(50, 0, 0)
-	if v := share.Decide(web, inc(), nil, []*share.Rule{ending, endless}, t0); v.By != "SR-z" {
+	ending.Until = day0.AddDate(50, 0, 0)
+	if v := share.Decide(web, inc(), nil, []*share.Rule{ending, endless}, day0); v.By != "SR-z" {
 		t.Errorf("rule decided: %s; want the one without an end", v.By)
 	}
 }
 
 func TestGrantsThatDoNotAdmit(t *testing.T) {
-	now := t0
+	now := day0
 	for name, edit := range map[string]func(*share.Grant){
 		"pending":          func(g *share.Grant) { g.Status = share.Pending },
 		"suspended":        func(g *share.Grant) { g.Status = share.Suspended },
@@ -112,10 +112,10 @@ func TestGrantsThatDoNotAdmit(t *testing.T) {
 }
 
 func TestVerdictCarriesScope(t *testing.T) {
-	g := grant("SG-x", share.Emergency, t0.Add(time.Hour), share.Contacts, share.Timeline, share.Timeline)
+	g := grant("SG-x", share.Emergency, day0.Add(time.Hour), share.Contacts, share.Timeline, share.Timeline)
 	g.Scope.Reveal = []share.Class{share.Internal, share.Names}
 	g.Scope.Copies = true
-	v := share.Decide(web, inc(), []*share.Grant{g}, nil, t0)
+	v := share.Decide(web, inc(), []*share.Grant{g}, nil, day0)
 	if !slices.Equal(v.Sections, []share.Section{share.Overview, share.Timeline, share.Contacts}) ||
 		!slices.Equal(v.Reveal, []share.Class{share.Names, share.Internal}) || !v.Copies {
 		t.Errorf("verdict %+v", v)
@@ -140,8 +140,8 @@ func TestRuleMatching(t *testing.T) {
 		{"organization", func(r *share.Rule) {}, web, inc(), true},
 		{"other organization", func(r *share.Rule) { r.Organizations = []string{"Water Board"} }, web, inc(), false},
 		{"disabled", func(r *share.Rule) { r.Enabled = false }, web, inc(), false},
-		{"ended", func(r *share.Rule) { r.Until = t0 }, web, inc(), false},
-		{"ends later", func(r *share.Rule) { r.Until = t0.Add(time.Second) }, web, inc(), true},
+		{"ended", func(r *share.Rule) { r.Until = day0 }, web, inc(), false},
+		{"ends later", func(r *share.Rule) { r.Until = day0.Add(time.Second) }, web, inc(), true},
 		{"category", func(r *share.Rule) { r.Categories = []incident.Category{incident.CyberAttack} }, web, inc(), true},
 		{"other category", func(r *share.Rule) { r.Categories = []incident.Category{incident.DataSecurity} }, web, inc(), false},
 		{"level", func(r *share.Rule) { r.Levels = []incident.Level{incident.Serious, incident.Special} }, web, inc(), true},
@@ -173,7 +173,7 @@ func TestRuleMatching(t *testing.T) {
 	for _, tt := range tests {
 		r := rule("SR-1")
 		tt.rule(r)
-		if got := share.RuleMatches(r, tt.req, tt.inc, t0); got != tt.want {
+		if got := share.RuleMatches(r, tt.req, tt.inc, day0); got != tt.want {
 			t.Errorf("%s: matches %v; want %v", tt.name, got, tt.want)
 		}
 	}

@@ -79,7 +79,7 @@ func newEnv(t *testing.T) *env {
 	db := storetest.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	e := &env{t: t, ctx: ctx, db: db, clock: &clock{now: t0}, notes: &recorder{}}
+	e := &env{t: t, ctx: ctx, db: db, clock: &clock{now: day0}, notes: &recorder{}}
 	e.trail = audit.NewTrail(db.Audit(), e.clock.Now, discard())
 	go func() { _ = e.trail.Run(ctx) }()
 	m, err := share.NewMasker(share.MaskConfig{})

@@ -15,7 +15,7 @@ var (
 )
 
 func pending() *share.Grant {
-	return share.NewGrant("SG-000000000001", request(share.Application, t0, t0.AddDate(1, 0, 0)), alice, t0)
+	return share.NewGrant("SG-000000000001", request(share.Application, day0, day0.AddDate(1, 0, 0)), alice, day0)
 }
 
 // TestStatusMachine tries every action on a grant in every status.
@@ -36,7 +36,7 @@ func TestStatusMachine(t *testing.T) {
 		for _, st := range statuses {
 			g := pending()
 			g.Status = st
-			by, at := mgr, t0.Add(time.Hour)
+			by, at := mgr, day0.Add(time.Hour)
 			switch act {
 			case share.ActResubmit, share.ActWithdraw:
 				by = alice
@@ -74,7 +74,7 @@ func TestStatusMachine(t *testing.T) {
 func TestRefusalIsBilingual(t *testing.T) {
 	g := pending()
 	g.Status = share.Rejected
-	_, err := share.Apply(g, share.ActApprove, mgr, "", t0)
+	_, err := share.Apply(g, share.ActApprove, mgr, "", day0)
 	var r *share.RefusedError
 	if !errors.As(err, &r) || r.EN != "cannot approve a grant that is rejected" || !strings.Contains(r.ZH, "已拒绝") {
 		t.Errorf("refusal %+v", r)
@@ -83,37 +83,37 @@ func TestRefusalIsBilingual(t *testing.T) {
 
 func TestWhoMayAct(t *testing.T) {
 	for _, act := range []string{share.ActApprove, share.ActReject, share.ActReturn} {
-		if _, err := share.Apply(pending(), act, alice, "mine", t0); !errors.Is(err, share.ErrForbidden) {
+		if _, err := share.Apply(pending(), act, alice, "mine", day0); !errors.Is(err, share.ErrForbidden) {
 			t.Errorf("the requester may %s their own request: %v", act, err)
 		}
 	}
-	if _, err := share.Approve(pending(), nil, "", alice, t0); !errors.Is(err, share.ErrForbidden) {
+	if _, err := share.Approve(pending(), nil, "", alice, day0); !errors.Is(err, share.ErrForbidden) {
 		t.Errorf("the requester approved their own request: %v", err)
 	}
-	if _, err := share.Apply(pending(), share.ActWithdraw, mgr, "", t0); !errors.Is(err, share.ErrForbidden) {
+	if _, err := share.Apply(pending(), share.ActWithdraw, mgr, "", day0); !errors.Is(err, share.ErrForbidden) {
 		t.Errorf("someone else withdrew the request: %v", err)
 	}
 	g := pending()
 	g.Status = share.Returned
-	if _, err := share.Resubmit(g, request(share.Application, t0, t0.Add(time.Hour)), mgr, t0); !errors.Is(err, share.ErrForbidden) {
+	if _, err := share.Resubmit(g, request(share.Application, day0, day0.Add(time.Hour)), mgr, day0); !errors.Is(err, share.ErrForbidden) {
 		t.Errorf("someone else resubmitted the request: %v", err)
 	}
 }
 
 func TestCommentsRequired(t *testing.T) {
 	for act, field := range map[string]string{share.ActReject: "comment", share.ActReturn: "comment"} {
-		_, err := share.Apply(pending(), act, mgr, " ", t0)
+		_, err := share.Apply(pending(), act, mgr, " ", day0)
 		if _, ok := fields(t, err)[field]; !ok {
 			t.Errorf("%s without a comment: %v", act, err)
 		}
 	}
 	g := pending()
 	g.Status = share.Active
-	if _, ok := fields(t, func() error { _, err := share.Apply(g, share.ActRevoke, mgr, "", t0); return err }())["reason"]; !ok {
+	if _, ok := fields(t, func() error { _, err := share.Apply(g, share.ActRevoke, mgr, "", day0); return err }())["reason"]; !ok {
 		t.Error("revoked without a reason")
 	}
 	if _, ok := fields(t, func() error {
-		_, err := share.Apply(pending(), share.ActApprove, mgr, strings.Repeat("x", share.MaxComment+1), t0)
+		_, err := share.Apply(pending(), share.ActApprove, mgr, strings.Repeat("x", share.MaxComment+1), day0)
 		return err
 	}())["comment"]; !ok {
 		t.Error("approved with an over-long comment")
@@ -124,7 +124,7 @@ func TestCommentsRequired(t *testing.T) {
 // history keeps every step and counts the returns.
 func TestCorrectionLoop(t *testing.T) {
 	g := pending()
-	at := t0
+	at := day0
 	step := func(f func(*share.Grant) (*share.Grant, error)) {
 		t.Helper()
 		at = at.Add(time.Minute)
@@ -164,17 +164,17 @@ func TestCorrectionLoop(t *testing.T) {
 }
 
 func TestApproverMayOnlyShorten(t *testing.T) {
-	g := pending() // t0 .. t0+1y
-	shorter, longer := t0.AddDate(0, 1, 0), t0.AddDate(1, 0, 0).Add(time.Second)
-	next, err := share.Approve(g, &shorter, "", mgr, t0)
+	g := pending() // day0 .. day0+1y
+	shorter, longer := day0.AddDate(0, 1, 0), day0.AddDate(1, 0, 0).Add(time.Second)
+	next, err := share.Approve(g, &shorter, "", mgr, day0)
 	if err != nil || !next.Until.Equal(shorter) {
 		t.Fatalf("shortened: %v, until %v", err, next)
 	}
-	if _, err := share.Approve(g, &longer, "", mgr, t0); fields(t, err)["until"].EN == "" {
+	if _, err := share.Approve(g, &longer, "", mgr, day0); fields(t, err)["until"].EN == "" {
 		t.Errorf("lengthened: %v", err)
 	}
-	past := t0.Add(-time.Minute)
-	if _, err := share.Approve(g, &past, "", mgr, t0); fields(t, err)["until"].EN == "" {
+	past := day0.Add(-time.Minute)
+	if _, err := share.Approve(g, &past, "", mgr, day0); fields(t, err)["until"].EN == "" {
 		t.Errorf("ended before it starts: %v", err)
 	}
 	if _, err := share.Approve(g, nil, "", mgr, g.Until); !errors.Is(err, share.ErrNotAllowed) {

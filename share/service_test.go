@@ -66,9 +66,16 @@ func TestApplicationWithCorrectionLoop(t *testing.T) {
 		t.Errorf("stored grant %+v", stored)
 	}
 
-	_, v, err := e.svc.Open(e.ctx, aliceWeb, inc1)
+	view, v, err := e.svc.Open(e.ctx, aliceWeb, inc1)
 	if err != nil || v.Basis != share.ByApplication || v.By != g.ID {
 		t.Fatalf("open: %+v, %v", v, err)
+	}
+	// The shared view is desensitized: the reporter's phone and e-mail
+	// and the internal address are masked.
+	if view.Number != inc1 || view.By != g.ID || view.Description == nil ||
+		strings.Contains(view.Description.Text, "13812345678") || strings.Contains(view.Description.Text, "zhang.wei@example.cn") ||
+		strings.Contains(view.Description.Text, "10.1.2.3") || view.Masked[share.Phones] == 0 || view.Masked[share.Emails] == 0 {
+		t.Errorf("shared view %+v (description %+v)", view, view.Description)
 	}
 
 	if n := len(e.notes.of(share.NoticeSubmitted)); n != 3 {

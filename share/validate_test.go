@@ -10,7 +10,7 @@ import (
 	"github.com/tocsin-hub/tocsin/share"
 )
 
-var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+var day0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func request(kind share.Kind, from, until time.Time) share.Request {
 	return share.Request{Kind: kind, Purpose: "joint investigation of the phishing wave", Incidents: []string{"INC-2026-000001"},
@@ -39,7 +39,7 @@ func fields(t *testing.T, err error) map[string]incident.Message {
 // TestPeriodLimits checks the exact boundaries: 3 years for an
 // application, 14 days for an emergency grant.
 func TestPeriodLimits(t *testing.T) {
-	from := t0.Add(30 * time.Minute)
+	from := day0.Add(30 * time.Minute)
 	tests := []struct {
 		name   string
 		kind   share.Kind
@@ -59,7 +59,7 @@ func TestPeriodLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := fields(t, share.ValidateRequest(request(tt.kind, from, tt.until), t0))
+			f := fields(t, share.ValidateRequest(request(tt.kind, from, tt.until), day0))
 			if tt.ok {
 				if f != nil {
 					t.Fatalf("refused: %v", f)
@@ -82,11 +82,11 @@ func TestRequestStartsNoEarlierThanAnHourAgo(t *testing.T) {
 		from time.Time
 		ok   bool
 	}{
-		{t0.Add(-time.Hour), true},
-		{t0.Add(-time.Hour - time.Second), false},
-		{t0.Add(48 * time.Hour), true},
+		{day0.Add(-time.Hour), true},
+		{day0.Add(-time.Hour - time.Second), false},
+		{day0.Add(48 * time.Hour), true},
 	} {
-		f := fields(t, share.ValidateRequest(request(share.Application, tt.from, tt.from.Add(time.Hour)), t0))
+		f := fields(t, share.ValidateRequest(request(share.Application, tt.from, tt.from.Add(time.Hour)), day0))
 		if _, bad := f["from"]; bad == tt.ok {
 			t.Errorf("from %v: errors %v; want ok=%v", tt.from, f, tt.ok)
 		}
@@ -116,15 +116,15 @@ func TestRequestFieldByField(t *testing.T) {
 		{"negative rate", func(r *share.Request) { r.RatePerHour = -1 }, "rate_per_hour"},
 		{"rate over max", func(r *share.Request) { r.RatePerHour = share.MaxRate + 1 }, "rate_per_hour"},
 	}
-	if f := fields(t, share.ValidateRequest(request(share.Application, t0, t0.Add(time.Hour)), t0)); f != nil {
+	if f := fields(t, share.ValidateRequest(request(share.Application, day0, day0.Add(time.Hour)), day0)); f != nil {
 		t.Fatalf("the base request is refused: %v", f)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := request(share.Application, t0, t0.Add(time.Hour))
+			r := request(share.Application, day0, day0.Add(time.Hour))
 			r.RatePerHour = share.MaxRate
 			tt.edit(&r)
-			f := fields(t, share.ValidateRequest(r, t0))
+			f := fields(t, share.ValidateRequest(r, day0))
 			if _, ok := f[tt.field]; !ok || len(f) != 1 {
 				t.Errorf("errors %v; want exactly one on %s", f, tt.field)
 			}
