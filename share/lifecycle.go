@@ -55,9 +55,6 @@ var actionNames = map[string][2]string{
 	ActExpire:    {"expire", "到期终止"},
 }
 
-// Ended reports whether s is final or suspended: the grant admits nothing.
-func (s Status) Ended() bool { return s != Pending && s != Returned && s != Active }
-
 // Returns is how many times the request was returned for correction.
 func (g *Grant) Returns() int {
 	n := 0

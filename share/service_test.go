@@ -267,3 +267,44 @@ func TestDecisionOrderEndToEnd(t *testing.T) {
 }
 
 var admin = share.Party{UserID: "u-admin", Username: "admin", Name: "Admin"}
+
+// TestRejectAndWithdraw: a rejected request is final and its requester
+// told why; a pending one its requester alone may withdraw.
+func TestRejectAndWithdraw(t *testing.T) {
+	e := newEnv(t)
+	e.incident(inc1, false)
+	g, err := e.svc.Submit(e.ctx, e.req(share.Emergency, 24*time.Hour, inc1), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Decide(e.ctx, g.ID, g.Version, share.Decision{Action: "defer", Comment: "later"}, mgr); fields(t, err)["action"].EN == "" {
+		t.Errorf("unknown decision: %v", err)
+	}
+	g, err = e.svc.Decide(e.ctx, g.ID, g.Version, share.Decision{Action: share.ActReject, Comment: "no emergency declared"}, mgr)
+	if err != nil || g.Status != share.Rejected || g.Reason != "no emergency declared" {
+		t.Fatalf("reject: %+v, %v", g, err)
+	}
+	if _, err := e.svc.Withdraw(e.ctx, g.ID, g.Version, alice); !errors.Is(err, share.ErrNotAllowed) {
+		t.Errorf("withdrew a rejected request: %v", err)
+	}
+	if n := e.notes.of(share.NoticeRejected); len(n) != 1 || n[0].To.UserID != alice.UserID || n[0].Reason != "no emergency declared" {
+		t.Errorf("rejected notices %+v", n)
+	}
+
+	g, err = e.svc.Submit(e.ctx, e.req(share.Application, 24*time.Hour, inc1), alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Withdraw(e.ctx, g.ID, g.Version, mgr); !errors.Is(err, share.ErrForbidden) {
+		t.Errorf("someone else withdrew the request: %v", err)
+	}
+	if g, err = e.svc.Withdraw(e.ctx, g.ID, g.Version, alice); err != nil || g.Status != share.Withdrawn {
+		t.Fatalf("withdraw: %+v, %v", g, err)
+	}
+	if _, _, err := e.svc.Open(e.ctx, aliceWeb, inc1); !errors.Is(err, share.ErrDenied) {
+		t.Errorf("opened through a withdrawn request: %v", err)
+	}
+	if rs := e.records("share.grant.reject", "share.grant.withdraw"); len(rs) != 2 || rs[1].Changes[0].Before != "pending" || rs[1].Changes[0].After != "withdrawn" {
+		t.Errorf("records %+v", rs)
+	}
+}
