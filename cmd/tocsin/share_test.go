@@ -131,11 +131,13 @@ func TestShareWiring(t *testing.T) {
 			contacts: accountContacts{acc: accounts}, jobs: jobs, log: log}
 	}
 	var wired *escalation.Jobs
+	var svc *share.Service
 	for _, mc := range []share.MaskConfig{{}, {Rules: []share.MaskRule{{Name: "ticket", Class: share.Credentials, Pattern: `TKT-[0-9]{6}`}}}} {
 		jobs := escalation.NewJobs(db.JobRuns(), escalation.JobsOptions{Logger: log})
 		c := cfg
 		c.Mask = mc
-		svc, err := buildShare(c, deps(jobs))
+		var err error
+		svc, err = buildShare(c, deps(jobs))
 		if err != nil || svc == nil {
 			t.Fatalf("buildShare with %d extra rules: %v", len(mc.Rules), err)
 		}
@@ -228,6 +230,28 @@ func TestShareWiring(t *testing.T) {
 	}
 	if !told[requester.ID] || !told[boss.ID] {
 		t.Errorf("expiry notices to %v; want the requester and the owner: %+v", told, msgs)
+	}
+
+	// A submitted application reaches its deciders through the outbox:
+	// the manager and the incident's owner, not the requester.
+	g1, err := svc.Submit(ctx, share.Request{Kind: share.Application, Purpose: "joint investigation",
+		Incidents: []string{res.Incident.Number}, Sections: []share.Section{share.Timeline}, From: now, Until: now.AddDate(0, 1, 0)},
+		share.Party{UserID: requester.ID, Username: requester.Username, Name: requester.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err = out.List(ctx, "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked := map[string]bool{}
+	for _, m := range msgs {
+		if m.Kind == notify.KindShare && strings.Contains(m.Body, "/sharing/grants/"+g1.ID) {
+			asked[m.Recipient] = true
+		}
+	}
+	if len(asked) != 2 || !asked[boss.ID] || !asked[owner.ID] {
+		t.Errorf("the application was sent to %v; want the manager and the owner", asked)
 	}
 
 	d := shareDeciders{acc: accounts, incidents: incidents, rosters: db.Rosters()}
