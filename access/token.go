@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tocsin-hub/tocsin/share"
 )
 
 // TokenPrefix starts every API token, so leaked tokens are easy to scan for.
@@ -167,4 +169,23 @@ func checkAttribute(field, v string) error {
 		return fmt.Errorf("%s must not contain control characters: %w", field, ErrInvalid)
 	}
 	return nil
+}
+
+// BindToGrant checks spec for a token bound to grant g acting as u, and
+// returns it bound: g must be active and given to u, and the token ends
+// with g (Expires is g.Until, or earlier when spec says so). A token
+// bound to a grant then reaches the shared API only, under g only.
+func BindToGrant(spec TokenSpec, g *share.Grant, u *User, now time.Time) (TokenSpec, error) {
+	switch {
+	case g.Status != share.Active || !now.Before(g.Until):
+		return spec, fmt.Errorf("grant %s is %s: a token can be bound only to an active grant: %w", g.ID, g.Status, ErrInvalid)
+	case g.Requester.UserID != u.ID:
+		return spec, fmt.Errorf("grant %s was given to %s: a token bound to it must act as them, not %s: %w",
+			g.ID, g.Requester.Username, u.Username, ErrInvalid)
+	}
+	spec.Grant = g.ID
+	if spec.Expires.IsZero() || spec.Expires.After(g.Until) {
+		spec.Expires = g.Until
+	}
+	return spec, nil
 }

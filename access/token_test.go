@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/share"
 )
 
 // TestScopedToken: a token carries its system, networks (canonical) and
@@ -137,6 +138,42 @@ func TestFromAllowed(t *testing.T) {
 	} {
 		if got := tc.p.FromAllowed(tc.addr); got != tc.want {
 			t.Errorf("%v.FromAllowed(%q) = %v, want %v", tc.p.Networks, tc.addr, got, tc.want)
+		}
+	}
+}
+
+// TestBindToGrant: a bound token ends with its grant (or earlier), and
+// only an active grant given to the token's account can be bound.
+func TestBindToGrant(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 5, 2, 0, 0, 0, time.UTC)
+	u := &access.User{ID: "u1", Username: "partner"}
+	g := &share.Grant{ID: "SG-0123456789ab", Status: share.Active, Requester: share.Party{UserID: "u1", Username: "partner"},
+		From: now.Add(-time.Hour), Until: now.Add(48 * time.Hour)}
+	spec, err := access.BindToGrant(access.TokenSpec{Name: "soc"}, g, u, now)
+	if err != nil || spec.Grant != g.ID || !spec.Expires.Equal(g.Until) {
+		t.Errorf("no expiry asked: %+v, %v; want the grant's end", spec, err)
+	}
+	spec, err = access.BindToGrant(access.TokenSpec{Name: "soc", Expires: now.Add(time.Hour)}, g, u, now)
+	if err != nil || !spec.Expires.Equal(now.Add(time.Hour)) {
+		t.Errorf("an earlier expiry: %+v, %v; want it kept", spec, err)
+	}
+	spec, err = access.BindToGrant(access.TokenSpec{Name: "soc", Expires: now.Add(72 * time.Hour)}, g, u, now)
+	if err != nil || !spec.Expires.Equal(g.Until) {
+		t.Errorf("a later expiry: %+v, %v; want the grant's end", spec, err)
+	}
+	for name, tc := range map[string]struct {
+		g    share.Grant
+		u    *access.User
+		want string
+	}{
+		"suspended": {share.Grant{ID: g.ID, Status: share.Suspended, Requester: g.Requester, Until: g.Until}, u, "only to an active grant"},
+		"past":      {share.Grant{ID: g.ID, Status: share.Active, Requester: g.Requester, Until: now}, u, "only to an active grant"},
+		"another":   {*g, &access.User{ID: "u2", Username: "other"}, "must act as them, not other"},
+	} {
+		if _, err := access.BindToGrant(access.TokenSpec{Name: "soc"}, &tc.g, tc.u, now); !errors.Is(err, access.ErrInvalid) ||
+			!strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want ErrInvalid saying %q", name, err, tc.want)
 		}
 	}
 }

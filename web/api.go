@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/incident"
+	"github.com/tocsin-hub/tocsin/share"
 )
 
 func (s *Server) apiRoutes(r *gin.Engine) {
@@ -441,6 +443,9 @@ type createTokenRequest struct {
 	System   string     `json:"system" validate:"max=200"`
 	Networks []string   `json:"networks" validate:"max=32,dive,max=64"`
 	Expires  *time.Time `json:"expires"`
+	// Grant binds the token to an active sharing grant given to the
+	// account: it then reaches the shared API only, and ends with it.
+	Grant string `json:"grant" validate:"max=64"`
 }
 
 func (s *Server) apiCreateToken(c *gin.Context) {
@@ -458,6 +463,12 @@ func (s *Server) apiCreateToken(c *gin.Context) {
 	if req.Expires != nil {
 		spec.Expires = *req.Expires
 	}
+	if req.Grant != "" {
+		if spec, err = s.bindToGrant(c.Request.Context(), spec, req.Grant, u); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	secret, t, err := s.access.CreateScopedToken(c.Request.Context(), u, spec)
 	if err != nil {
 		s.fail(c, err)
@@ -473,9 +484,28 @@ func (s *Server) apiCreateToken(c *gin.Context) {
 	if !t.Expires.IsZero() {
 		changes = append(changes, audit.Change{Field: "expires", After: t.Expires.Format(time.RFC3339)})
 	}
+	if t.Grant != "" {
+		changes = append(changes, audit.Change{Field: "grant", After: t.Grant})
+	}
 	s.trail.Record(c.Request.Context(), audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
 		Changes: changes})
 	out := toTokenJSON(t)
 	out.Token = secret
 	c.JSON(http.StatusCreated, out)
+}
+
+// bindToGrant binds spec to sharing grant id, which must be active and
+// given to u (access.BindToGrant); an unknown grant is bad input here.
+func (s *Server) bindToGrant(ctx context.Context, spec access.TokenSpec, id string, u *access.User) (access.TokenSpec, error) {
+	if s.share == nil {
+		return spec, fmt.Errorf("grant %q: sharing is not available on this hub: %w", id, access.ErrInvalid)
+	}
+	g, err := s.share.Grant(ctx, id)
+	if errors.Is(err, share.ErrNotFound) {
+		return spec, fmt.Errorf("grant %q: no such grant: %w", id, access.ErrInvalid)
+	}
+	if err != nil {
+		return spec, err
+	}
+	return access.BindToGrant(spec, g, u, s.now())
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/audit"
+	"github.com/tocsin-hub/tocsin/share"
 )
 
 // rolesFlag collects repeated --role flags (a comma-separated list works too).
@@ -132,9 +133,9 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 }
 
 type tokenCreateFlags struct {
-	username, name, system string
-	networks               stringsFlag
-	expires                time.Duration
+	username, name, system, grant string
+	networks                      stringsFlag
+	expires                       time.Duration
 }
 
 func (f *tokenCreateFlags) register(fs *flag.FlagSet) {
@@ -143,6 +144,7 @@ func (f *tokenCreateFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.system, "system", "", "name of the system using the token (attribute rules for sharing match it)")
 	fs.Var(&f.networks, "network", "CIDR prefix the token may be used from, repeatable (e.g. 203.0.113.0/24); none: anywhere")
 	fs.DurationVar(&f.expires, "expires", 0, "how long the token lasts, e.g. 720h; 0: until removed")
+	fs.StringVar(&f.grant, "grant", "", "bind the token to this active sharing grant (SG-…) given to the account: it reaches the shared API only and ends with the grant")
 }
 
 // stringsFlag collects a repeated flag (a comma-separated list works too).
@@ -184,6 +186,18 @@ func tokenCreate(ctx context.Context, cfg Config, log *slog.Logger, f tokenCreat
 	if f.expires > 0 {
 		spec.Expires = time.Now().Add(f.expires)
 	}
+	if f.grant != "" {
+		g, err := db.Shares().Grant(ctx, strings.TrimSpace(f.grant))
+		if errors.Is(err, share.ErrNotFound) {
+			return fmt.Errorf("token create: no sharing grant %q", f.grant)
+		}
+		if err != nil {
+			return fmt.Errorf("token create: %w", err)
+		}
+		if spec, err = access.BindToGrant(spec, g, u, time.Now()); err != nil {
+			return fmt.Errorf("token create: %w", err)
+		}
+	}
 	secret, t, err := acc.CreateScopedToken(ctx, u, spec)
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
@@ -198,12 +212,15 @@ func tokenCreate(ctx context.Context, cfg Config, log *slog.Logger, f tokenCreat
 	if !t.Expires.IsZero() {
 		changes = append(changes, audit.Change{Field: "expires", After: t.Expires.Format(time.RFC3339)})
 	}
+	if t.Grant != "" {
+		changes = append(changes, audit.Change{Field: "grant", After: t.Grant})
+	}
 	if err := cliRecord(ctx, db, log, audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
 		Changes: changes}); err != nil {
 		return fmt.Errorf("token create: the token was created, but recording it in the audit trail failed: %w", err)
 	}
 	log.Info("api token created", "user", u.Username, "token_prefix", t.Prefix, "token_name", t.Name,
-		"system", t.System, "networks", t.Networks)
+		"system", t.System, "networks", t.Networks, "grant", t.Grant)
 	_, err = fmt.Fprintf(stdout, "%s\n", secret)
 	return err
 }

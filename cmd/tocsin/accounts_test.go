@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/share"
 )
 
 // TestScopedAccountsCLI: "user add --org --dept" and "token create
@@ -65,5 +66,72 @@ func TestScopedAccountsCLI(t *testing.T) {
 	p, err := acc.Token(ctx, secret)
 	if err != nil || p.Organization != "Provincial CERT" || p.Department != "协调处" || p.System != "soc-platform" {
 		t.Fatalf("principal = %+v, %v", p, err)
+	}
+}
+
+// TestGrantTokenCLI: "token create --grant" binds a token to an active
+// grant given to the account, ending with it; an unknown grant or one
+// given to someone else is refused.
+func TestGrantTokenCLI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := envMap("TOCSIN_DATA_DIR", dir, "TOCSIN_LOG_LEVEL", "error", "TOCSIN_NEW_PASSWORD", "a-long-password-1")
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+	for _, name := range []string{"partner", "other"} {
+		if err := run(ctx, []string{"user", "add", "--username", name}, env, strings.NewReader(""), &stdout, &stderr); err != nil {
+			t.Fatalf("user add: %v\n%s", err, stderr.String())
+		}
+	}
+	cfg, err := readConfig(t, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	db, release, err := openStore(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := access.NewService(db.Accounts(), time.Now, bcrypt.MinCost)
+	partner, err := acc.UserByUsername(ctx, "partner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	g := &share.Grant{ID: "SG-0123456789ab", Kind: share.Emergency, Status: share.Active, Version: 1,
+		Requester: share.Party{UserID: partner.ID, Username: "partner"}, Scope: share.Scope{Incidents: []string{"INC-2026-000001"}},
+		From: now, Until: now.Add(72 * time.Hour), CreatedAt: now, UpdatedAt: now}
+	if err := db.Shares().InsertGrant(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	release()
+
+	for _, tc := range []struct{ username, grant, want string }{
+		{"partner", "SG-ffffffffffff", `no sharing grant "SG-ffffffffffff"`},
+		{"other", g.ID, "must act as them"},
+	} {
+		err := run(ctx, []string{"token", "create", "--username", tc.username, "--name", "soc", "--grant", tc.grant}, env,
+			strings.NewReader(""), &stdout, &stderr)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("grant %s for %s: %v; want %q", tc.grant, tc.username, err, tc.want)
+		}
+	}
+	stdout.Reset()
+	if err := run(ctx, []string{"token", "create", "--username", "partner", "--name", "soc", "--grant", g.ID, "--expires", "720h"}, env,
+		strings.NewReader(""), &stdout, &stderr); err != nil {
+		t.Fatalf("token create --grant: %v\n%s", err, stderr.String())
+	}
+	db, release, err = openStore(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	p, err := access.NewService(db.Accounts(), time.Now, bcrypt.MinCost).Token(ctx, strings.TrimSpace(stdout.String()))
+	if err != nil || p.Grant != g.ID {
+		t.Fatalf("the bound token: %+v, %v", p, err)
+	}
+	tokens, err := db.Accounts().ListTokens(ctx)
+	if err != nil || len(tokens) != 1 || !tokens[0].Expires.Equal(g.Until) {
+		t.Fatalf("tokens %+v, %v; want one ending with the grant at %s", tokens, err, g.Until)
 	}
 }

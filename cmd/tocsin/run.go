@@ -20,7 +20,7 @@ Usage:
                               create an account; the password is read from
                               $TOCSIN_NEW_PASSWORD or the first line of stdin
   tocsin token create [flags] --username U --name N [--system NAME]
-                              [--network CIDR ...] [--expires 720h]
+                              [--network CIDR ...] [--expires 720h] [--grant SG-…]
                               issue an API token acting as U; printed once
   tocsin roster import [flags] FILE
                               import people, teams, rotations, departments
