@@ -46,10 +46,12 @@ type staticFile struct {
 
 // pageNames are the templates/<name>.html files that are whole pages.
 var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies",
-	"outbox", "runbooks", "runbook", "runbook_edit", "audit", "review", "reports"}
+	"outbox", "runbooks", "runbook", "runbook_edit", "audit", "review", "reports",
+	"sharing", "sharing_apply", "sharing_grant", "sharing_rules", "sharing_rule", "shared"}
 
 // partials are parsed with every page.
-var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html", "templates/tasks.html"}
+var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html", "templates/tasks.html",
+	"templates/sharing_parts.html"}
 
 // loadPages parses the templates and prepares the static files. It fails
 // when a template refers to a message key missing from the catalog, so a
