@@ -17,6 +17,7 @@ import (
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/notify"
 	"github.com/tocsin-hub/tocsin/runbooks"
+	"github.com/tocsin-hub/tocsin/share"
 	"github.com/tocsin-hub/tocsin/store"
 	"github.com/tocsin-hub/tocsin/store/storetest"
 	"github.com/tocsin-hub/tocsin/web"
@@ -33,6 +34,7 @@ type fullEnv struct {
 	trail   *audit.Trail
 	library *runbooks.Library
 	server  *web.Server
+	share   *share.Service
 	users   map[string]*access.User
 	tokens  map[string]string
 }
@@ -57,14 +59,17 @@ func newFullEnv(t testing.TB, now func() time.Time) *fullEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The masker and the notifier are wired as they land.
+	shares := share.NewService(db.Shares(), inc, nil, nil, trail, now, log)
 	worker := notify.NewWorker(db.Outbox(), map[notify.Channel]notify.Sender{}, notify.WorkerOptions{Owner: "w", Now: now, Logger: log})
 	e := &fullEnv{testEnv: &testEnv{access: acc, incidents: inc, hub: hub}, db: db, rosters: db.Rosters(), trail: trail,
-		library: lib, users: map[string]*access.User{}, tokens: map[string]string{}}
+		library: lib, share: shares, users: map[string]*access.User{}, tokens: map[string]string{}}
 	e.srv = httptest.NewUnstartedServer(nil)
 	s, err := web.New(web.Config{BaseURL: "http://" + e.srv.Listener.Addr().String(), Logger: log, Now: now,
 		BootstrapToken: "bootstrap-secret-for-tests"},
 		web.Deps{Incidents: inc, Access: acc, Hub: hub, Ready: db.Ping, Rosters: e.rosters, Audit: trail, AuditLog: db.Audit(),
-			Runbooks: lib, Evidence: db.Evidence(), Outbox: notify.NewAdmin(db.Outbox(), worker), Scanner: db.Incidents()})
+			Runbooks: lib, Evidence: db.Evidence(), Outbox: notify.NewAdmin(db.Outbox(), worker), Scanner: db.Incidents(),
+			Share: shares})
 	if err != nil {
 		t.Fatal(err)
 	}
