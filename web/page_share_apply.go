@@ -38,7 +38,7 @@ type sharingApplyPage struct {
 	common
 	Form   formView
 	Grant  *grantSummary // the returned request being corrected
-	Notice string       // e.g. "continuing emergency grant SG-…"
+	Notice string        // e.g. "continuing emergency grant SG-…"
 }
 
 // grantSummary is what the correction form recalls of the request: the

@@ -9,9 +9,11 @@ import (
 
 // Names of the sharing vocabulary in the caller's language.
 
-func kindName(l string, k share.Kind) string      { return tOr(l, "share.kind."+string(k), string(k)) }
-func statusName(l string, st share.Status) string { return tOr(l, "share.status."+string(st), string(st)) }
-func basisName(l string, b share.Basis) string    { return tOr(l, "share.basis."+string(b), string(b)) }
+func kindName(l string, k share.Kind) string { return tOr(l, "share.kind."+string(k), string(k)) }
+func statusName(l string, st share.Status) string {
+	return tOr(l, "share.status."+string(st), string(st))
+}
+func basisName(l string, b share.Basis) string { return tOr(l, "share.basis."+string(b), string(b)) }
 func sectionName(l string, x share.Section) string {
 	return tOr(l, "share.section."+string(x), string(x))
 }

@@ -173,4 +173,3 @@ func safeFileName(s string) string {
 		return '_'
 	}, s)
 }
-
