@@ -371,11 +371,13 @@ func (s *Server) copyWithdraw(c *gin.Context) {
 		}
 	}
 	if !access.CanWithdrawCopy(p, found, g, incs) {
-		if g != nil && !access.CanSeeGrant(p, g, incs) && found.Requester.UserID != p.UserID && !p.Has(access.Manager, access.Admin, access.Auditor) {
-			s.pageError(c, http.StatusNotFound, share.ErrNotFound)
-			return
+		// Those who may read the grant learn that they may not; others
+		// learn nothing.
+		status := http.StatusNotFound
+		if p.Has(access.Manager, access.Admin, access.Auditor) || g != nil && access.CanSeeGrant(p, g, incs) {
+			status = http.StatusForbidden
 		}
-		s.pageError(c, http.StatusForbidden, access.ErrForbidden)
+		s.pageError(c, status, access.ErrForbidden)
 		return
 	}
 	if err := s.share.WithdrawCopy(ctx, id, party(c)); err != nil {

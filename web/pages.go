@@ -233,6 +233,7 @@ type common struct {
 	CSRF          template.HTML // the hidden csrf_token input
 
 	CanReport bool // may use the report form (auditors may not)
+	Sharing   bool // the sharing pages are on
 	CanAudit  bool // may read the audit trail
 }
 
@@ -246,7 +247,7 @@ func (s *Server) common(c *gin.Context, title, active string) common {
 		Lang: l, HTMLLang: "en", OtherLang: "zh", OtherLangName: "中文",
 		Title: title, Active: active, User: p, SignedIn: !p.Anonymous(),
 		CanBoard: access.CanSeeBoard(p), CanOutbox: access.CanManageOutbox(p), SeesAll: access.SeesAll(p), CanReport: access.CanReport(p),
-		CanAudit: access.CanReadAudit(p), CanReports: access.CanSeeReports(p),
+		CanAudit: access.CanReadAudit(p), CanReports: access.CanSeeReports(p), Sharing: s.share != nil,
 		CSRF: csrfInput(csrfToken(c)),
 	}
 	if l == "zh" {
