@@ -18,7 +18,7 @@ func sectionName(l string, x share.Section) string {
 	return tOr(l, "share.section."+string(x), string(x))
 }
 func className(l string, x share.Class) string { return tOr(l, "share.class."+string(x), string(x)) }
-func actionName(l, a string) string            { return tOr(l, "share.act."+a, a) }
+func actionName(l, a string) string            { return tOr(l, "share.step."+a, a) }
 
 // sectionsText lists sections by name.
 func sectionsText(l string, xs []share.Section) string {
