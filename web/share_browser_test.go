@@ -92,7 +92,7 @@ func TestBrowserShareCorrectionLoop(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`label[for="apply-sections-1"]`)), // assets
 		chromedp.SetValue(chromedp.CSS("#apply-until"), until),
 		chromedp.Click(chromedp.CSS(`#apply button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#grant-status")),
+		chromedp.WaitVisible(chromedp.CSS("#grant-status.status-pending")),
 	); err != nil {
 		t.Fatalf("apply: %v (console %v)", err, console.errors())
 	}
@@ -116,7 +116,7 @@ func TestBrowserShareCorrectionLoop(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`label[for="decide-action-1"]`)), // return
 		chromedp.SendKeys(chromedp.CSS("#decide-comment"), why),
 		chromedp.Click(chromedp.CSS(`#decide button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#grant-status`)),
+		chromedp.WaitVisible(chromedp.CSS(`#grant-status.status-returned`)),
 	); err != nil {
 		t.Fatalf("return: %v (console %v)", err, console.errors())
 	}
@@ -141,7 +141,7 @@ func TestBrowserShareCorrectionLoop(t *testing.T) {
 	if err := chromedp.Do(tab,
 		chromedp.SendKeys(chromedp.CSS("#apply-purpose"), " (IDS sensors S1 and S2)"),
 		chromedp.Click(chromedp.CSS(`#apply button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#grant-status")),
+		chromedp.WaitVisible(chromedp.CSS("#grant-status.status-pending")),
 	); err != nil {
 		t.Fatalf("resubmit: %v (console %v)", err, console.errors())
 	}
@@ -155,7 +155,7 @@ func TestBrowserShareCorrectionLoop(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`label[for="decide-action-0"]`)), // approve
 		chromedp.SendKeys(chromedp.CSS("#decide-comment"), "agreed"),
 		chromedp.Click(chromedp.CSS(`#decide button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#grant-status`)),
+		chromedp.WaitVisible(chromedp.CSS(`#grant-status.status-active`)),
 	); err != nil {
 		t.Fatalf("approve: %v (console %v)", err, console.errors())
 	}
