@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/share"
 )
 
@@ -37,6 +38,7 @@ type sharedPage struct {
 	Masked    []maskedCount
 	Shows     map[share.Section]bool
 	Timeline  []sharedEntry
+	Contacts  []share.ViewContact // roles named in the caller's language
 	CanCopy   bool
 }
 
@@ -98,11 +100,22 @@ func (s *Server) sharedView(c *gin.Context) {
 	for _, e := range v.Timeline {
 		what := tOr(l, "tl."+string(e.Kind), string(e.Kind))
 		if e.From != "" || e.To != "" {
-			what += " " + strings.TrimSpace(e.From+" → "+e.To)
+			what += " " + strings.TrimSuffix(strings.TrimPrefix(stageOr(l, e.From)+" → "+stageOr(l, e.To), " → "), " → ")
 		}
 		page.Timeline = append(page.Timeline, sharedEntry{When: fmtTime(e.At), Actor: e.Actor, What: what, Text: e.Text})
 	}
+	for _, ct := range v.Contacts {
+		page.Contacts = append(page.Contacts, share.ViewContact{Role: tOr(l, "shared.role."+ct.Role, ct.Role), Name: ct.Name})
+	}
 	s.render(c, http.StatusOK, "shared", page)
+}
+
+// stageOr names x in language l when it is a stage, else shows it as is.
+func stageOr(l, x string) string {
+	if st := incident.Stage(x); x != "" && st.Valid() {
+		return stageName(l, st)
+	}
+	return x
 }
 
 // sharedFailed answers a refused shared access: not found when nothing
