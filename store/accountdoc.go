@@ -17,6 +17,8 @@ type userDoc struct {
 	SlackID      string        `bson:"slack_id,omitempty"` // absent when unlinked: the unique index ignores it then
 	Roles        []string      `bson:"roles"`
 	Lang         string        `bson:"lang,omitempty"`
+	Organization string        `bson:"organization,omitempty"`
+	Department   string        `bson:"department,omitempty"`
 	PasswordHash string        `bson:"password_hash"`
 	Disabled     bool          `bson:"disabled"`
 	CreatedAt    time.Time     `bson:"created_at"`
@@ -49,6 +51,7 @@ func userToDoc(u *access.User, id bson.ObjectID) *userDoc {
 		roles[i] = string(r)
 	}
 	return &userDoc{ID: id, Username: u.Username, Name: u.Name, Email: u.Email, SlackID: u.SlackID, Roles: roles, Lang: u.Lang,
+		Organization: u.Organization, Department: u.Department,
 		PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC()}
 }
 
@@ -58,7 +61,8 @@ func userFromDoc(d *userDoc) *access.User {
 		roles = append(roles, access.Role(r))
 	}
 	return &access.User{ID: d.ID.Hex(), Username: d.Username, Name: d.Name, Email: d.Email, SlackID: d.SlackID, Roles: roles,
-		Lang: d.Lang, PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt.UTC()}
+		Lang: d.Lang, Organization: d.Organization, Department: d.Department,
+		PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt.UTC()}
 }
 
 func sessionToDoc(s *access.Session) *sessionDoc {
