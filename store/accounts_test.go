@@ -19,7 +19,8 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("CountUsers on an empty store = %d, %v", n, err)
 	}
 	zoe := &access.User{Username: "zoe", Name: "Zoë", Email: "zoe@example.org",
-		Roles: []access.Role{access.Reporter, access.Manager}, Lang: "zh", PasswordHash: "$2a$hash", CreatedAt: t0}
+		Roles: []access.Role{access.Reporter, access.Manager}, Lang: "zh", Organization: "Provincial CERT", Department: "Analysis",
+		PasswordHash: "$2a$hash", CreatedAt: t0}
 	if err := st.CreateUser(ctx, zoe); err != nil {
 		t.Fatal(err)
 	}
