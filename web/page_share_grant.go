@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -108,7 +109,9 @@ func (s *Server) renderGrant(c *gin.Context, status int, g *share.Grant, incs []
 		page.History = append(page.History, row)
 	}
 	page.Forms = s.grantForms(c, g, incs, st)
-	if st.Problem != "" && len(page.Forms) == 0 {
+	// A refused form that the grant's state no longer offers (it was
+	// decided meanwhile) says why above the page.
+	if st.Problem != "" && !slices.ContainsFunc(page.Forms, func(f formView) bool { return f.ID == st.get("form") }) {
 		page.Problem = st.Problem
 	}
 	if g.Status == share.Returned && access.CanWithdrawRequest(p, g) {

@@ -490,3 +490,56 @@ func TestTicketShareLink(t *testing.T) {
 	zh.lang = "zh"
 	mustContain(t, zh.get("/incidents/"+inc.Number+"?lang=zh"), ">共享</a>", ">信息共享</a>")
 }
+
+// TestSharePagesEmergencyWithdrawShorten: an emergency request, approved
+// for a shorter period than asked, offers its requester to continue with
+// an application (the form prefilled from it); a stale decision is
+// refused with the page drawn again; a request can be withdrawn.
+func TestSharePagesEmergencyWithdrawShorten(t *testing.T) {
+	t.Parallel()
+	e := newSharePagesEnv(t)
+	inc := e.sensitiveIncident(t, "Ransomware at the partner's site")
+	partner := e.login(t, "partner")
+	mgr := e.login(t, castManager)
+
+	asked := time.Now().AddDate(0, 0, 10)
+	id := applyFor(t, partner, application(inc.Number, url.Values{"kind": {"emergency"}, "purpose": {"Contain the outbreak"},
+		"until": {asked.Format(time.DateOnly)}}))
+	page := mgr.get("/sharing/grants/" + id)
+	mustContain(t, page, "Emergency access", asked.Format(time.DateOnly))
+	v := versionOf(t, page, "decide")
+	shorter := time.Now().AddDate(0, 0, 5).Format(time.DateOnly)
+	longer := time.Now().AddDate(0, 0, 12).Format(time.DateOnly)
+	if res := send(t, mgr, "/sharing/grants/"+id+"/decision", url.Values{"action": {"approve"}, "until": {longer}, "version": {v}}); res.status != http.StatusBadRequest ||
+		fieldError(res, "decide-until") == "" {
+		t.Errorf("approving for longer than asked: %d\n%s", res.status, res.body)
+	}
+	if res := send(t, mgr, "/sharing/grants/"+id+"/decision", url.Values{"action": {"approve"}, "until": {shorter}, "version": {v}}); res.status != http.StatusSeeOther {
+		t.Fatalf("approve shorter: %d\n%s", res.status, res.body)
+	}
+	// The same form again, at the version seen before: someone else
+	// decided meanwhile.
+	if res := send(t, mgr, "/sharing/grants/"+id+"/decision", url.Values{"action": {"reject"}, "comment": {"no"}, "version": {v}}); res.status != http.StatusConflict {
+		t.Errorf("a stale decision: %d, want 409", res.status)
+	} else {
+		mustContain(t, res, "changed by someone else", `id="grant-status">active<`)
+	}
+
+	gp := partner.get("/sharing/grants/" + id)
+	mustContain(t, gp, `id="grant-status">active<`, shorter, `href="/sharing/apply?from=`+id+`"`)
+	cont := partner.get("/sharing/apply?from=" + id)
+	mustContain(t, cont, "Continuing emergency grant "+id, "Contain the outbreak</textarea>", ">"+inc.Number+"</textarea>",
+		`value="application" checked`)
+
+	// A request is withdrawn by its requester, and is then final.
+	other := applyFor(t, partner, application(inc.Number, nil))
+	op := partner.get("/sharing/grants/" + other)
+	if res := send(t, partner, "/sharing/grants/"+other+"/withdraw", url.Values{"version": {versionOf(t, op, "withdraw")}}); res.status != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d\n%s", res.status, res.body)
+	}
+	op = partner.get("/sharing/grants/" + other)
+	mustContain(t, op, `id="grant-status">withdrawn<`, `data-action="withdraw"`)
+	if strings.Contains(op.body, `id="withdraw"`) {
+		t.Errorf("a withdrawn request still offers to withdraw it")
+	}
+}
