@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
+	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/share"
 )
 
@@ -164,16 +166,9 @@ func (s *Server) readShareRequest(c *gin.Context) (share.Request, shareState, er
 	for _, x := range c.PostFormArray("reveal") {
 		req.Reveal = append(req.Reveal, share.Class(x))
 	}
+	// The form's own faults are what the service cannot see: a date or
+	// a number that does not read. The rest is the service's to check.
 	bad := fieldErrors{}
-	if req.Kind != share.Application && req.Kind != share.Emergency {
-		bad["kind"] = msg(l, "choose an application or emergency access", "请选择申请授权或应急授权")
-	}
-	if req.Purpose == "" {
-		bad["purpose"] = msg(l, "say what the information is needed for", "请说明使用目的")
-	}
-	if len(req.Incidents) == 0 {
-		bad["incidents"] = msg(l, "name at least one incident number, like INC-2026-000042", "请至少填写一个事件编号，如 INC-2026-000042")
-	}
 	now := s.now()
 	from, ok := parseDay(c.PostForm("from"))
 	switch {
@@ -201,10 +196,20 @@ func (s *Server) readShareRequest(c *gin.Context) (share.Request, shareState, er
 		req.RatePerHour = n
 	}
 	req.From, req.Until = from, until
-	if len(bad) > 0 {
-		return req, st, bad
+	if len(bad) == 0 {
+		return req, st, nil
 	}
-	return req, st, nil
+	// Say everything at once: the service's messages for the fields the
+	// form could read.
+	var invalid *incident.InvalidError
+	if errors.As(share.ValidateRequest(req, now), &invalid) {
+		for k, m := range invalid.Fields {
+			if _, dup := bad[shareField(k)]; !dup {
+				bad[shareField(k)] = msg(l, m.EN, m.ZH)
+			}
+		}
+	}
+	return req, st, bad
 }
 
 // parseDay reads a date input (YYYY-MM-DD) as the start of that day in
