@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -190,9 +191,6 @@ func (s *Server) ruleSubmit(c *gin.Context, old *share.Rule) {
 		r.Reveal = append(r.Reveal, share.Class(x))
 	}
 	bad := fieldErrors{}
-	if r.Name == "" {
-		bad["name"] = msg(l, "give the rule a name", "请填写规则名称")
-	}
 	if v := strings.TrimSpace(c.PostForm("rate_per_hour")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -209,6 +207,16 @@ func (s *Server) ruleSubmit(c *gin.Context, old *share.Rule) {
 	}
 	var err error
 	if len(bad) > 0 {
+		// Say everything at once: the service's messages for the fields
+		// the form could read.
+		var invalid *incident.InvalidError
+		if errors.As(share.ValidateRule(r), &invalid) {
+			for k, m := range invalid.Fields {
+				if _, dup := bad[shareField(k)]; !dup {
+					bad[shareField(k)] = msg(l, m.EN, m.ZH)
+				}
+			}
+		}
 		err = bad
 	} else {
 		var saved *share.Rule

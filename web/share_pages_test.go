@@ -434,7 +434,7 @@ func TestSharePagesRules(t *testing.T) {
 	mgr := e.login(t, castManager)
 	partner := e.login(t, "partner")
 
-	for lang, want := range map[string]string{"en": "give the rule a name", "zh": "请填写规则名称"} {
+	for lang, want := range map[string]string{"en": "name the rule", "zh": "请填写规则名称"} {
 		adm.lang = lang
 		res := send(t, adm, "/sharing/rules/new?lang="+lang, url.Values{"name": {""}, "organizations": {"Provincial CERT"},
 			"categories": {"cyber_attack"}, "sections": {"description"}})
