@@ -279,7 +279,7 @@ func (s *Server) renderRule(c *gin.Context, status int, r *share.Rule, st shareS
 	for _, x := range share.Classes() {
 		classes = append(classes, option{Value: string(x), Label: className(l, x)})
 	}
-	f.add(field{Name: "name", Kind: "text", Label: T(l, "share.field.name"), Required: true, MaxLen: 200, Value: st.get("name")})
+	f.add(field{Name: "name", Kind: "text", Label: T(l, "share.field.name"), Required: true, MaxLen: share.MaxName, Value: st.get("name")})
 	f.add(field{Name: "enabled", Kind: "checkbox", Label: T(l, "share.field.enabled"), Value: st.get("enabled")})
 	f.add(field{Name: "categories", Kind: "checks", Label: T(l, "share.field.categories"), Help: T(l, "share.help.any"), Options: checks("categories", cats)})
 	f.add(field{Name: "levels", Kind: "checks", Label: T(l, "share.field.levels"), Help: T(l, "share.help.any"), Options: checks("levels", levels)})
