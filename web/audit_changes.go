@@ -67,6 +67,19 @@ var auditRules = map[string]auditRule{
 	"POST /api/v1/incidents/:ref/review/return":           {elsewhere: true},
 	"POST /incidents/:ref/review":                         {elsewhere: true},
 
+	// The sharing pages: the share service records every change, copy
+	// and shared read in the audit trail itself.
+	"POST /sharing/apply":                {elsewhere: true},
+	"POST /sharing/grants/:id/edit":      {elsewhere: true},
+	"POST /sharing/grants/:id/decision":  {elsewhere: true},
+	"POST /sharing/grants/:id/withdraw":  {elsewhere: true},
+	"POST /sharing/grants/:id/revoke":    {elsewhere: true},
+	"POST /sharing/grants/:id/reinstate": {elsewhere: true},
+	"POST /sharing/copies/:id/withdraw":  {elsewhere: true},
+	"POST /sharing/rules/new":            {elsewhere: true},
+	"POST /sharing/rules/:id/edit":       {elsewhere: true},
+	"POST /shared/incidents/:ref/copies": {elsewhere: true},
+
 	"POST /api/v1/outbox/retry": {action: "outbox.retry", kind: "message"},
 	"POST /outbox/retry":        {action: "outbox.retry", kind: "message", form: "key"},
 	"POST /api/v1/runbooks":     {action: "runbook.create", kind: "runbook"},

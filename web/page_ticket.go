@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ type ticketPage struct {
 	Forms        []formView
 	Problem      string
 	Delivery     deliveryBadge
+	ShareURL     string // apply for shared access to this incident
 }
 
 type stepView struct {
@@ -239,6 +241,9 @@ func (s *Server) renderTicket(c *gin.Context, status int, inc *incident.Incident
 		LevelName: levelName(l, inc.Level), StageName: stageName(l, inc.Stage), CategoryName: categoryName(l, inc.Category),
 	}
 	v.Steps = steps(l, inc)
+	if s.share != nil && access.CanRequestShare(p) {
+		v.ShareURL = "/sharing/apply?incident=" + url.QueryEscape(inc.Number)
+	}
 	v.Delivery = s.deliveryBadgeOf(l, p, inc.Number)
 	switch inc.Stage {
 	case incident.Closed:

@@ -46,10 +46,12 @@ type staticFile struct {
 
 // pageNames are the templates/<name>.html files that are whole pages.
 var pageNames = []string{"login", "report", "incidents", "incident", "board", "error", "roster", "roster_edit", "roster_policies",
-	"outbox", "runbooks", "runbook", "runbook_edit", "audit", "review", "reports"}
+	"outbox", "runbooks", "runbook", "runbook_edit", "audit", "review", "reports",
+	"sharing", "sharing_apply", "sharing_grant", "sharing_rules", "sharing_rule", "shared"}
 
 // partials are parsed with every page.
-var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html", "templates/tasks.html"}
+var partials = []string{"templates/layout.html", "templates/forms.html", "templates/card.html", "templates/tasks.html",
+	"templates/sharing_parts.html"}
 
 // loadPages parses the templates and prepares the static files. It fails
 // when a template refers to a message key missing from the catalog, so a
@@ -231,6 +233,7 @@ type common struct {
 	CSRF          template.HTML // the hidden csrf_token input
 
 	CanReport bool // may use the report form (auditors may not)
+	Sharing   bool // the sharing pages are on
 	CanAudit  bool // may read the audit trail
 }
 
@@ -244,7 +247,7 @@ func (s *Server) common(c *gin.Context, title, active string) common {
 		Lang: l, HTMLLang: "en", OtherLang: "zh", OtherLangName: "中文",
 		Title: title, Active: active, User: p, SignedIn: !p.Anonymous(),
 		CanBoard: access.CanSeeBoard(p), CanOutbox: access.CanManageOutbox(p), SeesAll: access.SeesAll(p), CanReport: access.CanReport(p),
-		CanAudit: access.CanReadAudit(p), CanReports: access.CanSeeReports(p),
+		CanAudit: access.CanReadAudit(p), CanReports: access.CanSeeReports(p), Sharing: s.share != nil,
 		CSRF: csrfInput(csrfToken(c)),
 	}
 	if l == "zh" {
