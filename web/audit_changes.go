@@ -67,6 +67,22 @@ var auditRules = map[string]auditRule{
 	"POST /api/v1/incidents/:ref/review/return":           {elsewhere: true},
 	"POST /incidents/:ref/review":                         {elsewhere: true},
 
+	// Sharing: the share.Service records every grant change, rule save,
+	// copy and withdrawal with before and after (share.grant.*,
+	// share.rule.save, share.copy, share.copy.withdraw) and every access;
+	// the handler records the tokens it issues (token.create).
+	"POST /api/v1/grants":                       {elsewhere: true},
+	"PUT /api/v1/grants/:id":                    {elsewhere: true},
+	"POST /api/v1/grants/:id/decision":          {elsewhere: true},
+	"POST /api/v1/grants/:id/withdraw":          {elsewhere: true},
+	"POST /api/v1/grants/:id/revoke":            {elsewhere: true},
+	"POST /api/v1/grants/:id/reinstate":         {elsewhere: true},
+	"POST /api/v1/grants/:id/tokens":            {elsewhere: true},
+	"POST /api/v1/share-rules":                  {elsewhere: true},
+	"PUT /api/v1/share-rules/:id":               {elsewhere: true},
+	"POST /api/v1/shared/incidents/:ref/copies": {elsewhere: true},
+	"POST /api/v1/share-copies/:id/withdraw":    {elsewhere: true},
+
 	"POST /api/v1/outbox/retry": {action: "outbox.retry", kind: "message"},
 	"POST /outbox/retry":        {action: "outbox.retry", kind: "message", form: "key"},
 	"POST /api/v1/runbooks":     {action: "runbook.create", kind: "runbook"},
