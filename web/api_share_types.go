@@ -171,7 +171,7 @@ type grantJSON struct {
 	Until       time.Time       `json:"until"`
 	RatePerHour int             `json:"rate_per_hour"`
 	Owner       *partyJSON      `json:"owner,omitempty"`
-	History     []grantStepJSON      `json:"history"`
+	History     []grantStepJSON `json:"history"`
 	// Corrections counts the times the request was returned for
 	// correction.
 	Corrections int       `json:"corrections"`
@@ -266,16 +266,16 @@ func toAccessJSON(a share.Access) accessJSON {
 
 // copyJSON is a copy's metadata (never its content).
 type copyJSON struct {
-	ID        string      `json:"id"`
-	Incident  string      `json:"incident"`
-	Requester partyJSON   `json:"requester"`
-	Basis     share.Basis `json:"basis"`
-	By        string      `json:"by"`
-	Format    string      `json:"format"`
-	Size      int         `json:"size,omitempty"`
-	SHA256    string      `json:"sha256"`
-	CreatedAt time.Time   `json:"created_at"`
-	Withdrawn *grantStepJSON   `json:"withdrawn,omitempty"`
+	ID        string         `json:"id"`
+	Incident  string         `json:"incident"`
+	Requester partyJSON      `json:"requester"`
+	Basis     share.Basis    `json:"basis"`
+	By        string         `json:"by"`
+	Format    string         `json:"format"`
+	Size      int            `json:"size,omitempty"`
+	SHA256    string         `json:"sha256"`
+	CreatedAt time.Time      `json:"created_at"`
+	Withdrawn *grantStepJSON `json:"withdrawn,omitempty"`
 	// Download is where its requester fetches it while it is live.
 	Download string `json:"download,omitempty"`
 }
