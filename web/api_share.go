@@ -376,7 +376,9 @@ func (s *Server) apiCreateShareRule(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	r, err := s.share.SaveRule(c.Request.Context(), req.rule(""), access.SharePartyOf(principal(c)))
+	rule := req.rule("")
+	rule.Version = 0 // a new rule starts at 1
+	r, err := s.share.SaveRule(c.Request.Context(), rule, access.SharePartyOf(principal(c)))
 	if err != nil {
 		s.shareFail(c, err)
 		return
