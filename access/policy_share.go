@@ -12,8 +12,9 @@ import (
 //   - Anyone signed in but auditors may apply for access, or ask for
 //     emergency access; a grant-bound API token may only use its grant.
 //   - An application is decided by a manager, or by the owner (the person
-//     who took it on) of every incident it names; an emergency request by
-//     a leader (a manager). Nobody decides their own request.
+//     who took it on) of every incident it names unless one of them is
+//     restricted; an emergency request by a leader (a manager). Nobody
+//     decides their own request.
 //   - Whoever may decide a grant, and its owner, may revoke or reinstate it
 //     and withdraw its copies; its requester may withdraw the request and
 //     their own copies.
@@ -52,6 +53,11 @@ func CanDecideGrant(p Principal, g *share.Grant, incs []*incident.Incident) bool
 	}
 	if p.Has(Manager) {
 		return true
+	}
+	for _, inc := range incs {
+		if inc != nil && inc.Restricted {
+			return false // restricted information is shared on a manager's word only
+		}
 	}
 	return g.Kind == share.Application && ownsAll(p, incs)
 }
@@ -117,6 +123,7 @@ func ShareRequester(p Principal, addr string) share.Requester {
 		System: p.System,
 		Addr:   addr,
 		Grant:  p.Grant,
+		Lang:   p.Lang,
 	}
 }
 

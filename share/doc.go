@@ -21,4 +21,15 @@
 // periodic job); use beyond a grant's scope or at an unusual rate
 // suspends it and alerts its owner; owners revoke at any time; copies
 // taken under a grant are listed and can be withdrawn.
+//
+// The decisions are pure functions with table tests: Decide (which grant
+// or rule admits an access), Apply, Approve and Resubmit (the grant status
+// machine), ValidateRequest and ValidateRule (field errors in English and
+// Chinese). Service reads and stores through Store and only calls them;
+// it writes every access and every change to the audit trail and tells
+// the people concerned through a Notifier, with idempotency keys so a
+// replayed command sends nothing twice. Abnormal use is watched on each
+// access: more allowed accesses under a grant in the last hour than its
+// rate, or ScopeStrikes refused attempts within StrikeWindow while the
+// requester holds active grants, suspends those grants.
 package share

@@ -232,6 +232,8 @@ type Requester struct {
 	Addr   string // the caller's IP address
 	// Grant is the grant an API token is bound to: only it is asked.
 	Grant string
+	// Lang is the requester's language (en or zh), for copies in Markdown.
+	Lang string
 }
 
 // Verdict is the outcome of Decide.

@@ -59,8 +59,12 @@ func newFullEnv(t testing.TB, now func() time.Time) *fullEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The masker and the notifier are wired as they land.
-	shares := share.NewService(db.Shares(), inc, nil, nil, trail, now, log)
+	masker, err := share.NewMasker(share.MaskConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The notifier is wired as it lands.
+	shares := share.NewService(db.Shares(), inc, masker, nil, trail, now, log)
 	worker := notify.NewWorker(db.Outbox(), map[notify.Channel]notify.Sender{}, notify.WorkerOptions{Owner: "w", Now: now, Logger: log})
 	e := &fullEnv{testEnv: &testEnv{access: acc, incidents: inc, hub: hub}, db: db, rosters: db.Rosters(), trail: trail,
 		library: lib, share: shares, users: map[string]*access.User{}, tokens: map[string]string{}}
