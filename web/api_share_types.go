@@ -309,10 +309,13 @@ type sharedViewJSON struct {
 	Description *viewDescriptionJSON `json:"description,omitempty"`
 	Assets      []string             `json:"assets,omitempty"`
 	Timeline    []viewEntryJSON      `json:"timeline,omitempty"`
+	Plan        string               `json:"plan,omitempty"`
 	Measures    []viewTaskJSON       `json:"measures,omitempty"`
 	Review      *viewReviewJSON      `json:"review,omitempty"`
 	Contacts    []viewContactJSON    `json:"contacts,omitempty"`
 	Masked      map[share.Class]int  `json:"masked"`
+	// At is when the view was made.
+	At time.Time `json:"at"`
 }
 
 type viewDescriptionJSON struct {
@@ -333,6 +336,7 @@ type viewEntryJSON struct {
 
 type viewTaskJSON struct {
 	Title    string `json:"title"`
+	TitleZH  string `json:"title_zh,omitempty"`
 	Stage    string `json:"stage,omitempty"`
 	Status   string `json:"status,omitempty"`
 	Assignee string `json:"assignee,omitempty"`
@@ -354,7 +358,7 @@ type viewContactJSON struct {
 func toSharedViewJSON(v share.View, verdict share.Verdict) sharedViewJSON {
 	out := sharedViewJSON{Number: v.Number, Title: v.Title, Level: v.Level, Category: v.Category, Stage: v.Stage, Drill: v.Drill,
 		ReportedAt: v.ReportedAt, ClosedAt: v.ClosedAt, Sections: nonNil(v.Sections), Basis: v.Basis, By: v.By,
-		Assets: v.Assets, Masked: v.Masked}
+		Assets: v.Assets, Plan: v.Plan, Masked: v.Masked, At: v.At}
 	if out.Basis == "" {
 		out.Basis, out.By = verdict.Basis, verdict.By
 	}

@@ -23,6 +23,7 @@ import (
 // errors answer 422 with field messages in both languages.
 func TestShareErrors(t *testing.T) {
 	t.Parallel()
+	gin.SetMode(gin.ReleaseMode)
 	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	invalid := &incident.InvalidError{Fields: map[string]incident.Message{
 		"until": {EN: "an emergency grant lasts at most 14 days", ZH: "应急授权最长 14 天"}}}
