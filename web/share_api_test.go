@@ -419,6 +419,20 @@ func TestShareCopies(t *testing.T) {
 			t.Errorf("audit of %s lacks %s: %v", number, want, acts)
 		}
 	}
+	if acts := e.auditActions(t, "copy", str(cp["id"])); !slices.Equal(acts, []string{"share.copy.withdraw"}) {
+		t.Errorf("audit of the copy: %v", acts)
+	}
+	// The access log has the copy and the download under the grant.
+	log := e.must(t, http.StatusOK, shareLeader, "GET", "/api/v1/share-access?incident="+number, nil)
+	var logged []string
+	for _, a := range log["items"].([]any) {
+		if a := a.(map[string]any); a["by"] == g["id"] && a["allowed"] == true {
+			logged = append(logged, str(a["action"]))
+		}
+	}
+	if !slices.Contains(logged, "copy") || !slices.Contains(logged, "download") {
+		t.Errorf("access log under %s: %v", g["id"], logged)
+	}
 }
 
 // download fetches path as who.
