@@ -499,6 +499,31 @@ func TestShareBadInput(t *testing.T) {
 	if items := mine["items"].([]any); len(items) != 1 || items[0].(map[string]any)["version"] != g["version"] {
 		t.Fatalf("after bad input: %v", mine)
 	}
+	// A browser session must send its CSRF token.
+	b := e.login(t, sharePartner)
+	csrf := b.get("/incidents?q=none").csrf(t)
+	post := func(token string) int {
+		t.Helper()
+		body := strings.NewReader(jsonText(t, e.application("application", 30, number)))
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/grants", body)
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("X-CSRF-Token", token)
+		}
+		resp, err := b.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := post(""); st != http.StatusForbidden {
+		t.Fatalf("session without CSRF token: %d", st)
+	}
+	if st := post(csrf); st != http.StatusCreated {
+		t.Fatalf("session with CSRF token: %d", st)
+	}
+
 	// An unknown grant and one the caller may not see answer the same.
 	_, unknown := e.call(t, "GET", "/api/v1/grants/SG-000000000000", e.tokens[shareRep], nil)
 	_, hidden := e.call(t, "GET", "/api/v1/grants/"+id, e.tokens[shareRep], nil)
