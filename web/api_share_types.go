@@ -72,13 +72,6 @@ type reinstateRequest struct {
 	Comment string `json:"comment" validate:"max=8000"`
 }
 
-// grantTokenRequest is the body of POST /api/v1/grants/{id}/tokens.
-type grantTokenRequest struct {
-	Name     string   `json:"name" validate:"required,max=100"`
-	System   string   `json:"system" validate:"max=100"`
-	Networks []string `json:"networks" validate:"max=20,dive,cidr"`
-}
-
 // ruleRequest is the body of POST /api/v1/share-rules and, with a
 // version, of PUT /api/v1/share-rules/{id}. Enabled defaults to true.
 type ruleRequest struct {

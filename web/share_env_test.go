@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tocsin-hub/tocsin/access"
 	"github.com/tocsin-hub/tocsin/audit"
-	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/share"
 )
 
@@ -154,26 +152,6 @@ func jsonText(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// containsAll reports whether s holds every one of subs.
-func containsAll(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
-}
-
-// getIncident reads an incident from the store.
-func (e *fullEnv) getIncident(t *testing.T, number string) *incident.Incident {
-	t.Helper()
-	inc, err := e.incidents.Get(context.Background(), number)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inc
 }
 
 // shareNotices records what the sharing service tells whom (the
