@@ -119,7 +119,7 @@ func (e *fullEnv) shareRows(t *testing.T) []matrixRow {
 		// incidents directly.
 		shared = "401 404 200 404 404 404 404 403 404"
 	)
-	return []matrixRow{
+	rows := []matrixRow{
 		{route: "POST /api/v1/grants", want: "401 201 201 201 201 201 201 403 201", call: func(t *testing.T, _ *fullEnv, _ string) matrixCall {
 			req := request()
 			req["incidents"] = []string{e.castIncident(t, false, "asked about").Number}
@@ -170,4 +170,13 @@ func (e *fullEnv) shareRows(t *testing.T) []matrixRow {
 			return matrixCall{method: "POST", path: "/api/v1/share-copies/" + copyOf(t).ID + "/withdraw"}
 		}},
 	}
+	for _, row := range shareMoreRows {
+		rows = append(rows, row(func(t *testing.T) *share.Grant { g, _ := grant(t, share.Active, false); return g }))
+	}
+	return rows
 }
+
+// shareMoreRows are rows of sharing routes built with a dependency that
+// may be missing (see share_token_test.go); each gets a maker of active
+// grants.
+var shareMoreRows []func(active func(*testing.T) *share.Grant) matrixRow
