@@ -77,14 +77,16 @@ func CanWithdrawRequest(p Principal, g *share.Grant) bool {
 }
 
 // CanSeeGrant reports whether p may read g, its history, access log and
-// copies: its requester and owner, those who may decide it, managers,
-// admins and auditors.
+// copies: its requester and owner, those who may decide it, the owners of
+// every incident it names (who may not decide an emergency request but
+// are told who asks about their incidents), managers, admins and
+// auditors.
 func CanSeeGrant(p Principal, g *share.Grant, incs []*incident.Incident) bool {
 	if !asSelf(p) {
 		return false
 	}
 	return p.Has(Manager, Admin, Auditor) || g.Requester.UserID == p.UserID ||
-		g.Owner.UserID == p.UserID || CanDecideGrant(p, g, incs)
+		g.Owner.UserID == p.UserID || CanDecideGrant(p, g, incs) || ownsAll(p, incs)
 }
 
 // CanWithdrawCopy reports whether p may withdraw c, taken under g (nil

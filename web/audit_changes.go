@@ -79,6 +79,21 @@ var auditRules = map[string]auditRule{
 	"POST /sharing/rules/new":            {elsewhere: true},
 	"POST /sharing/rules/:id/edit":       {elsewhere: true},
 	"POST /shared/incidents/:ref/copies": {elsewhere: true},
+	// Sharing: the share.Service records every grant change, rule save,
+	// copy and withdrawal with before and after (share.grant.*,
+	// share.rule.save, share.copy, share.copy.withdraw) and every access;
+	// the handler records the tokens it issues (token.create).
+	"POST /api/v1/grants":                       {elsewhere: true},
+	"PUT /api/v1/grants/:id":                    {elsewhere: true},
+	"POST /api/v1/grants/:id/decision":          {elsewhere: true},
+	"POST /api/v1/grants/:id/withdraw":          {elsewhere: true},
+	"POST /api/v1/grants/:id/revoke":            {elsewhere: true},
+	"POST /api/v1/grants/:id/reinstate":         {elsewhere: true},
+	"POST /api/v1/grants/:id/tokens":            {elsewhere: true},
+	"POST /api/v1/share-rules":                  {elsewhere: true},
+	"PUT /api/v1/share-rules/:id":               {elsewhere: true},
+	"POST /api/v1/shared/incidents/:ref/copies": {elsewhere: true},
+	"POST /api/v1/share-copies/:id/withdraw":    {elsewhere: true},
 
 	"POST /api/v1/outbox/retry": {action: "outbox.retry", kind: "message"},
 	"POST /outbox/retry":        {action: "outbox.retry", kind: "message", form: "key"},

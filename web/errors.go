@@ -12,6 +12,7 @@ import (
 	"github.com/tocsin-hub/tocsin/incident"
 	"github.com/tocsin-hub/tocsin/notify"
 	"github.com/tocsin-hub/tocsin/runbooks"
+	"github.com/tocsin-hub/tocsin/share"
 	"github.com/tocsin-hub/tocsin/store"
 )
 
@@ -37,31 +38,69 @@ func statusOf(err error) int {
 		fields  fieldErrors
 	)
 	switch {
+	case errors.As(err, new(*unprocessableError)):
+		return http.StatusUnprocessableEntity
 	case errors.As(err, &tooBig), errors.As(err, new(*fileTooBigError)):
 		return http.StatusRequestEntityTooLarge
 	case errors.As(err, &invalid), errors.As(err, &fields), errors.Is(err, access.ErrInvalid), errors.Is(err, store.ErrBadCursor),
 		errors.Is(err, errBadRequest), errors.Is(err, runbooks.ErrInvalid):
 		return http.StatusBadRequest
-	case errors.As(err, &blocked), errors.Is(err, incident.ErrNotAllowed), errors.Is(err, incident.ErrIdempotencyMismatch):
+	case errors.As(err, &blocked), errors.Is(err, incident.ErrNotAllowed), errors.Is(err, incident.ErrIdempotencyMismatch),
+		errors.Is(err, share.ErrNotAllowed):
 		return http.StatusUnprocessableEntity
+	case errors.Is(err, share.ErrSuspended):
+		return http.StatusLocked
 	case errors.Is(err, incident.ErrNotFound), errors.Is(err, access.ErrNotFound), errors.Is(err, escalation.ErrNotFound),
-		errors.Is(err, notify.ErrNotFound), errors.Is(err, incident.ErrTaskNotFound), errors.Is(err, runbooks.ErrNotFound):
+		errors.Is(err, notify.ErrNotFound), errors.Is(err, incident.ErrTaskNotFound), errors.Is(err, runbooks.ErrNotFound),
+		errors.Is(err, share.ErrNotFound), errors.Is(err, share.ErrDenied):
 		return http.StatusNotFound
 	case errors.Is(err, incident.ErrConflict), errors.Is(err, access.ErrExists), errors.Is(err, escalation.ErrInUse),
-		errors.Is(err, notify.ErrNotFailed), errors.Is(err, runbooks.ErrExists), errors.Is(err, runbooks.ErrStale):
+		errors.Is(err, notify.ErrNotFailed), errors.Is(err, runbooks.ErrExists), errors.Is(err, runbooks.ErrStale),
+		errors.Is(err, share.ErrConflict):
 		return http.StatusConflict
 	case errors.Is(err, access.ErrUnauthorized), errors.Is(err, access.ErrBadLogin):
 		return http.StatusUnauthorized
-	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF):
+	case errors.Is(err, access.ErrForbidden), errors.Is(err, errCSRF), errors.Is(err, share.ErrForbidden):
 		return http.StatusForbidden
 	case errors.Is(err, errNoRoster), errors.Is(err, errNoOutbox), errors.Is(err, errNoRunbooks), errors.Is(err, errNoEvidence),
-		errors.Is(err, errNoAudit), errors.Is(err, errNoScanner):
+		errors.Is(err, errNoAudit), errors.Is(err, errNoScanner), errors.Is(err, errNoShare):
 		return http.StatusServiceUnavailable
 	case errors.Is(err, access.ErrLockedOut):
 		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
+
+// unprocessableError marks a domain validation error (*incident.InvalidError)
+// from a service whose API answers such errors with 422 rather than 400:
+// the request was well formed but breaks a rule of the domain (sharing's
+// limits: 14 days for emergency grants, 3 years for applications). Its
+// body is the same field-by-field message in the caller's language.
+type unprocessableError struct{ err error }
+
+func (e *unprocessableError) Error() string { return e.err.Error() }
+func (e *unprocessableError) Unwrap() error { return e.err }
+
+// unprocessable wraps err when it is an *incident.InvalidError, so that
+// it answers 422; other errors are returned as they are.
+func unprocessable(err error) error {
+	if errors.As(err, new(*incident.InvalidError)) {
+		return &unprocessableError{err: err}
+	}
+	return err
+}
+
+// Sharing (package share) answers:
+//   - share.ErrNotFound and share.ErrDenied: 404, the latter with one fixed
+//     message whether the incident is unknown or not shared;
+//   - share.ErrSuspended: 423 Locked — the access itself was understood and
+//     the caller is who the grant names, but the grant is suspended (this
+//     access or an earlier one went beyond its rate or scope) until its
+//     owner reinstates it; the message says so;
+//   - share.ErrConflict: 409; share.ErrForbidden: 403;
+//   - *share.RefusedError (share.ErrNotAllowed): 422 with its en/zh text,
+//     like *incident.RefusedError;
+//   - the service's *incident.InvalidError: 422 (see unprocessable).
 
 // errBadRequest marks malformed requests detected by the web layer itself.
 var errBadRequest = errors.New("bad request")
@@ -77,6 +116,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		blocked  *incident.BlockedError
 		fields   fieldErrors
 		refusal  *incident.RefusedError
+		shareNo  *share.RefusedError
 		problems runbooks.Problems
 		tooBig   *fileTooBigError
 	)
@@ -96,6 +136,22 @@ func (s *Server) fail(c *gin.Context, err error) {
 		}
 	case errors.As(err, &refusal):
 		body.Error = msg(l, refusal.EN, refusal.ZH)
+	case errors.As(err, &shareNo):
+		body.Error = msg(l, shareNo.EN, shareNo.ZH)
+	case errors.Is(err, share.ErrDenied):
+		// One answer for an unknown incident and one not shared with the
+		// caller, whatever the reason, so that probing learns nothing.
+		body.Error = msg(l, "no such incident, or it is not shared with you", "没有该事件，或该事件未向您共享")
+	case errors.Is(err, share.ErrSuspended):
+		body.Error = msg(l, "access through this grant is suspended after unusual use; its owner has been alerted and may reinstate it",
+			"该授权因异常使用已被中止，已通知授权负责人，可由其恢复授权")
+	case errors.Is(err, share.ErrNotFound):
+		body.Error = msg(l, "no such grant, rule or copy", "没有该授权、规则或副本")
+	case errors.Is(err, share.ErrConflict):
+		body.Error = msg(l, "it was changed by someone else; reload it and try again", "已被他人修改，请刷新后重试")
+	case errors.Is(err, share.ErrForbidden):
+		body.Error = msg(l, "you may not take this decision (a request is never decided by its requester)",
+			"您无权作出此决定（申请人不能审批自己的申请）")
 	case errors.As(err, &fields):
 		body.Error = msg(l, "invalid input", "输入有误")
 		body.Fields = fields
@@ -145,6 +201,8 @@ func (s *Server) fail(c *gin.Context, err error) {
 		body.Error = msg(l, "the audit trail is not available now; nothing was read", "审计日志暂不可用，未读取任何内容")
 	case errors.Is(err, errNoScanner):
 		body.Error = msg(l, errNoScanner.Error(), "本系统未启用统计")
+	case errors.Is(err, errNoShare):
+		body.Error = msg(l, errNoShare.Error(), "本系统未启用信息共享")
 	case errors.Is(err, errNoRoster):
 		body.Error = msg(l, "the roster is not available on this hub", "本系统未启用值班名册")
 	case status == http.StatusServiceUnavailable:

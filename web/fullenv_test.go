@@ -35,6 +35,8 @@ type fullEnv struct {
 	library *runbooks.Library
 	server  *web.Server
 	share   *share.Service
+	notices *shareNotices // what the sharing service told whom
+	now     func() time.Time
 	users   map[string]*access.User
 	tokens  map[string]string
 }
@@ -63,11 +65,11 @@ func newFullEnv(t testing.TB, now func() time.Time) *fullEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The notifier is wired as it lands.
-	shares := share.NewService(db.Shares(), inc, masker, nil, trail, now, log)
+	notices := &shareNotices{}
+	shares := share.NewService(db.Shares(), inc, masker, notices, trail, now, log)
 	worker := notify.NewWorker(db.Outbox(), map[notify.Channel]notify.Sender{}, notify.WorkerOptions{Owner: "w", Now: now, Logger: log})
 	e := &fullEnv{testEnv: &testEnv{access: acc, incidents: inc, hub: hub}, db: db, rosters: db.Rosters(), trail: trail,
-		library: lib, share: shares, users: map[string]*access.User{}, tokens: map[string]string{}}
+		library: lib, share: shares, notices: notices, now: now, users: map[string]*access.User{}, tokens: map[string]string{}}
 	e.srv = httptest.NewUnstartedServer(nil)
 	s, err := web.New(web.Config{BaseURL: "http://" + e.srv.Listener.Addr().String(), Logger: log, Now: now,
 		BootstrapToken: "bootstrap-secret-for-tests"},

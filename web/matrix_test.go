@@ -297,6 +297,7 @@ func TestAccessMatrix(t *testing.T) {
 	rows = append(rows, e.outboxRows()...)
 	rows = append(rows, e.reviewRows()...)
 	rows = append(rows, e.sharePageRows(t)...)
+	rows = append(rows, e.shareRows(t)...)
 
 	// Every route has a row, and every row a route.
 	registered := map[string]bool{}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -22,9 +21,6 @@ import (
 // desensitized shared view of an incident (/shared/...). Every role check
 // is a policy of access/policy_share.go; the share.Service enforces the
 // rules of the mechanisms and records every change in the audit trail.
-
-// errNoShare answers the sharing pages on a hub without the share service.
-var errNoShare = errors.New("sharing is not available on this hub")
 
 // sharePageRoutes registers the sharing pages: requests and approvals,
 // attribute rules, and the desensitized shared view.
@@ -168,20 +164,6 @@ func shareField(key string) string {
 // party is the caller as a side of a grant.
 func party(c *gin.Context) share.Party { return access.SharePartyOf(principal(c)) }
 
-// grantIncidents loads the incidents a grant names, for the policy checks;
-// one that cannot be read is nil (so no one "owns all" of them).
-func (s *Server) grantIncidents(ctx context.Context, g *share.Grant) []*incident.Incident {
-	out := make([]*incident.Incident, 0, len(g.Scope.Incidents))
-	for _, n := range g.Scope.Incidents {
-		inc, err := s.incidents.Get(ctx, n)
-		if err != nil {
-			inc = nil
-		}
-		out = append(out, inc)
-	}
-	return out
-}
-
 // seeGrant loads grant id for the caller: one they may not see is not
 // found, as is an unknown one.
 func (s *Server) seeGrant(c *gin.Context, id string) (*share.Grant, []*incident.Incident, error) {
@@ -189,7 +171,10 @@ func (s *Server) seeGrant(c *gin.Context, id string) (*share.Grant, []*incident.
 	if err != nil {
 		return nil, nil, err
 	}
-	incs := s.grantIncidents(c.Request.Context(), g)
+	incs, err := s.grantIncidents(c, g, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	if !access.CanSeeGrant(principal(c), g, incs) {
 		return nil, nil, share.ErrNotFound
 	}
@@ -268,8 +253,14 @@ func (s *Server) sharingHome(c *gin.Context) {
 		return
 	}
 	var waiting []*share.Grant
+	cache := map[string]*incident.Incident{}
 	for _, g := range pending {
-		if access.CanDecideGrant(p, g, s.grantIncidents(ctx, g)) {
+		incs, err := s.grantIncidents(c, g, cache)
+		if err != nil {
+			s.sharePageError(c, err)
+			return
+		}
+		if access.CanDecideGrant(p, g, incs) {
 			waiting = append(waiting, g)
 		}
 	}
@@ -367,7 +358,10 @@ func (s *Server) copyWithdraw(c *gin.Context) {
 			return
 		}
 		if g != nil {
-			incs = s.grantIncidents(ctx, g)
+			if incs, err = s.grantIncidents(c, g, nil); err != nil {
+				s.sharePageError(c, err)
+				return
+			}
 		}
 	}
 	if !access.CanWithdrawCopy(p, found, g, incs) {

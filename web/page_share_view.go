@@ -186,13 +186,3 @@ func (s *Server) sharedCopyDownload(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, f[1], cp.Content)
 }
-
-// safeFileName keeps letters, digits, dots and dashes.
-func safeFileName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '-' || r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			return r
-		}
-		return '_'
-	}, s)
-}
