@@ -31,7 +31,7 @@ var auditActions = map[string]audit.Action{
 // (over its rate: ErrSuspended), a refused one counts as a strike against
 // the requester's active grants, and a rule's rate refuses beyond it.
 // A refusal is ErrDenied (wrapped with the reason), or ErrSuspended when
-// req's token is bound to a suspended grant.
+// one of req's grants covering the incident is suspended.
 func (s *Service) admit(ctx context.Context, req Requester, number, action string) (*incident.Incident, Verdict, error) {
 	now := s.now()
 	inc, err := s.incidents.Get(ctx, number)
@@ -101,10 +101,26 @@ func (s *Service) admit(ctx context.Context, req Requester, number, action strin
 		return inc, v, nil
 	}
 	s.watchStrikes(ctx, grants, a.Grants, now)
-	if g := grantByID(grants, req.Grant); g != nil && g.Status == Suspended {
+	if g := suspendedFor(grants, inc, now); g != nil {
 		return nil, v, fmt.Errorf("%w: %s", ErrSuspended, g.ID)
 	}
 	return nil, v, fmt.Errorf("%w: %s", ErrDenied, v.Reason)
+}
+
+// suspendedFor is the requester's suspended grant, within its period,
+// that would cover inc: the requester is told their grant is suspended
+// rather than that nothing is shared (it is their own grant, naming an
+// incident they know of).
+func suspendedFor(gs []*Grant, inc *incident.Incident, now time.Time) *Grant {
+	if inc == nil {
+		return nil
+	}
+	for _, g := range gs {
+		if g.Status == Suspended && now.Before(g.Until) && slices.Contains(g.Scope.Incidents, inc.Number) {
+			return g
+		}
+	}
+	return nil
 }
 
 // grantsOf are the grants Decide asks for req: its token's grant, or all

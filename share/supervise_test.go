@@ -115,8 +115,8 @@ func TestSuspendOnRateAndReinstate(t *testing.T) {
 	if len(ns) != 2 || ns[0].To.UserID != mgr.UserID || ns[1].To.UserID != alice.UserID || ns[0].Reason != st.Reason {
 		t.Errorf("suspension notices %+v", ns)
 	}
-	if _, _, err := e.svc.Open(e.ctx, aliceWeb, inc1); !errors.Is(err, share.ErrDenied) {
-		t.Errorf("open while suspended: %v", err)
+	if _, _, err := e.svc.Open(e.ctx, aliceWeb, inc1); !errors.Is(err, share.ErrSuspended) {
+		t.Errorf("open while suspended: %v, want ErrSuspended (the requester's own grant)", err)
 	}
 	bound := aliceWeb
 	bound.Grant, bound.System = g.ID, "alice-script"
@@ -166,8 +166,11 @@ func TestSuspendOnScopeStrikes(t *testing.T) {
 	if ns := e.notes.of(share.NoticeSuspended); len(ns) != 2 || ns[0].To.UserID != mgr.UserID {
 		t.Errorf("suspension notices %+v", ns)
 	}
-	if _, _, err := e.svc.Open(e.ctx, aliceWeb, inc1); !errors.Is(err, share.ErrDenied) {
-		t.Errorf("open after suspension: %v", err)
+	if _, _, err := e.svc.Open(e.ctx, aliceWeb, inc1); !errors.Is(err, share.ErrSuspended) {
+		t.Errorf("open after suspension: %v, want ErrSuspended", err)
+	}
+	if _, _, err := e.svc.Open(e.ctx, aliceWeb, inc2); !errors.Is(err, share.ErrDenied) {
+		t.Errorf("open of an incident the suspended grant does not name: %v, want ErrDenied", err)
 	}
 	// Revoked while suspended, it stays ended: no reinstating.
 	st, err := e.svc.Revoke(e.ctx, st.ID, st.Version, "misuse", mgr)

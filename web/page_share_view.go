@@ -61,7 +61,7 @@ func (s *Server) sharedView(c *gin.Context) {
 	ref := strings.ToUpper(strings.TrimSpace(c.Param("ref")))
 	v, verdict, err := s.share.Open(c.Request.Context(), sharedRequester(c), ref)
 	if err != nil {
-		s.sharedFailed(c, ref, err)
+		s.sharedFailed(c, err)
 		return
 	}
 	page := sharedPage{common: s.common(c, T(l, "shared.title", v.Number), "sharing"), V: v,
@@ -124,15 +124,8 @@ func stageOr(l, x string) string {
 // found when nothing admits the caller (as for an unknown incident), a
 // clear page when the access suspended the caller's grant or finds it
 // suspended (their own grant names the incident: nothing leaks).
-func (s *Server) sharedFailed(c *gin.Context, ref string, err error) {
+func (s *Server) sharedFailed(c *gin.Context, err error) {
 	l := lang(c)
-	if errors.Is(err, share.ErrDenied) && ref != "" {
-		held, gerr := s.share.Grants(c.Request.Context(), share.GrantFilter{Requester: principal(c).UserID,
-			Statuses: []share.Status{share.Suspended}, Incident: ref, Limit: 1})
-		if gerr == nil && len(held) > 0 {
-			err = share.ErrSuspended
-		}
-	}
 	switch {
 	case errors.Is(err, share.ErrSuspended):
 		s.render(c, http.StatusForbidden, "shared", sharedPage{common: s.common(c, T(l, "shared.suspended_title"), "sharing"), Suspended: true})
@@ -162,7 +155,7 @@ func (s *Server) sharedCopy(c *gin.Context) {
 	ref := strings.ToUpper(strings.TrimSpace(c.Param("ref")))
 	cp, err := s.share.TakeCopy(c.Request.Context(), sharedRequester(c), ref, format)
 	if err != nil {
-		s.sharedFailed(c, ref, err)
+		s.sharedFailed(c, err)
 		return
 	}
 	s.log.Info("shared copy taken", "incident", ref, "copy", cp.ID, "by", principal(c).UserID)
@@ -174,7 +167,7 @@ func (s *Server) sharedCopy(c *gin.Context) {
 func (s *Server) sharedCopyDownload(c *gin.Context) {
 	cp, err := s.share.Copy(c.Request.Context(), sharedRequester(c), c.Param("id"))
 	if err != nil {
-		s.sharedFailed(c, "", err)
+		s.sharedFailed(c, err)
 		return
 	}
 	f, ok := copyFormats[cp.Format]

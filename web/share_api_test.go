@@ -320,13 +320,13 @@ func TestShareSuspension(t *testing.T) {
 		e.must(t, http.StatusOK, sharePartner, "GET", "/api/v1/shared/incidents/"+number, nil)
 	}
 	// The access beyond the rate suspends the grant and is refused, with
-	// a message in the caller's language; the next is refused as not
-	// shared.
+	// a message in the caller's language; so is the next, while the
+	// grant stays suspended.
 	out := e.must(t, http.StatusLocked, sharePartner, "GET", "/api/v1/shared/incidents/"+number, nil, "Accept-Language", "zh")
 	if !hasHan(str(out["error"])) || out["number"] != nil {
 		t.Fatalf("suspending access: %v", out)
 	}
-	e.must(t, http.StatusNotFound, sharePartner, "GET", "/api/v1/shared/incidents/"+number, nil)
+	e.must(t, http.StatusLocked, sharePartner, "GET", "/api/v1/shared/incidents/"+number, nil)
 	g = e.must(t, http.StatusOK, shareLeader, "GET", "/api/v1/grants/"+id, nil)
 	if g["status"] != "suspended" || str(g["reason"]) == "" {
 		t.Fatalf("after the burst: %v", g)
