@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/share"
 )
 
@@ -188,4 +189,24 @@ func BindToGrant(spec TokenSpec, g *share.Grant, u *User, now time.Time) (TokenS
 		spec.Expires = g.Until
 	}
 	return spec, nil
+}
+
+// AuditRecord is the audit trail's record of issuing t, acting as the
+// account actsAs: its name and whatever limits it (system, networks,
+// expiry, grant). Never the secret.
+func (t *Token) AuditRecord(actsAs string) audit.Record {
+	changes := []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: actsAs}}
+	if t.System != "" {
+		changes = append(changes, audit.Change{Field: "system", After: t.System})
+	}
+	if len(t.Networks) > 0 {
+		changes = append(changes, audit.Change{Field: "networks", After: strings.Join(t.Networks, ", ")})
+	}
+	if !t.Expires.IsZero() {
+		changes = append(changes, audit.Change{Field: "expires", After: t.Expires.UTC().Format(time.RFC3339)})
+	}
+	if t.Grant != "" {
+		changes = append(changes, audit.Change{Field: "grant", After: t.Grant})
+	}
+	return audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix}, Changes: changes}
 }

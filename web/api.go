@@ -474,21 +474,7 @@ func (s *Server) apiCreateToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	changes := []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}}
-	if t.System != "" {
-		changes = append(changes, audit.Change{Field: "system", After: t.System})
-	}
-	if len(t.Networks) > 0 {
-		changes = append(changes, audit.Change{Field: "networks", After: strings.Join(t.Networks, ", ")})
-	}
-	if !t.Expires.IsZero() {
-		changes = append(changes, audit.Change{Field: "expires", After: t.Expires.Format(time.RFC3339)})
-	}
-	if t.Grant != "" {
-		changes = append(changes, audit.Change{Field: "grant", After: t.Grant})
-	}
-	s.trail.Record(c.Request.Context(), audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
-		Changes: changes})
+	s.trail.Record(c.Request.Context(), t.AuditRecord(u.Username))
 	out := toTokenJSON(t)
 	out.Token = secret
 	c.JSON(http.StatusCreated, out)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -34,11 +35,11 @@ func (s *Server) shareAPIRoutes(r *gin.Engine) {
 	api.POST("/grants", requireAPI(access.CanRequestShare), s.apiSubmitGrant)
 	api.GET("/grants", requireAPI(forSelf), s.apiGrants)
 	api.GET("/grants/:id", requireAPI(forSelf), s.apiGrant)
-	api.PUT("/grants/:id", requireAPI(access.CanRequestShare), s.apiResubmitGrant)
-	api.POST("/grants/:id/decision", requireAPI(forSelf), s.apiDecideGrant)
-	api.POST("/grants/:id/withdraw", requireAPI(forSelf), s.apiWithdrawGrant)
-	api.POST("/grants/:id/revoke", requireAPI(forSelf), s.apiRevokeGrant)
-	api.POST("/grants/:id/reinstate", requireAPI(forSelf), s.apiReinstateGrant)
+	api.PUT("/grants/:id", requireAPI(access.CanRequestShare), s.apiResubmitGrant())
+	api.POST("/grants/:id/decision", requireAPI(forSelf), s.apiDecideGrant())
+	api.POST("/grants/:id/withdraw", requireAPI(forSelf), s.apiWithdrawGrant())
+	api.POST("/grants/:id/revoke", requireAPI(forSelf), s.apiRevokeGrant())
+	api.POST("/grants/:id/reinstate", requireAPI(forSelf), s.apiReinstateGrant())
 	api.GET("/grants/:id/accesses", requireAPI(forSelf), s.apiGrantAccesses)
 	api.GET("/grants/:id/copies", requireAPI(forSelf), s.apiGrantCopies)
 	api.POST("/grants/:id/tokens", requireAPI(access.CanRequestShare), s.apiGrantToken)
@@ -219,106 +220,69 @@ func isRequester(p access.Principal, g *share.Grant, _ []*incident.Incident) boo
 	return access.CanWithdrawRequest(p, g)
 }
 
+// grantCommand is a change to grant :id: the body (a *B) is decoded
+// strictly, the grant is loaded for a caller who may do it (one who may
+// not even see it gets 404), and do applies it through the service,
+// whose answer is the changed grant.
+func grantCommand[B any](s *Server, may grantPolicy, do func(ctx context.Context, g *share.Grant, req *B, by share.Party) (*share.Grant, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		req := new(B)
+		if err := decodeJSON(c.Request, req, lang(c)); err != nil {
+			s.fail(c, err)
+			return
+		}
+		g, err := s.seenGrant(c, may)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		next, err := do(c.Request.Context(), g, req, access.SharePartyOf(principal(c)))
+		if err != nil {
+			s.shareFail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, toGrantJSON(next))
+	}
+}
+
 // apiResubmitGrant corrects a returned request (its requester).
-func (s *Server) apiResubmitGrant(c *gin.Context) {
-	var req resubmitRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	g, err := s.seenGrant(c, isRequester)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	next, err := s.share.Resubmit(c.Request.Context(), g.ID, req.Version, req.grantRequest.request(s.now()),
-		access.SharePartyOf(principal(c)))
-	if err != nil {
-		s.shareFail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toGrantJSON(next))
+func (s *Server) apiResubmitGrant() gin.HandlerFunc {
+	return grantCommand(s, isRequester, func(ctx context.Context, g *share.Grant, req *resubmitRequest, by share.Party) (*share.Grant, error) {
+		return s.share.Resubmit(ctx, g.ID, req.Version, req.grantRequest.request(s.now()), by)
+	})
 }
 
-func (s *Server) apiDecideGrant(c *gin.Context) {
-	var req decisionRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	g, err := s.seenGrant(c, access.CanDecideGrant)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	d := share.Decision{Action: req.Action, Comment: req.Comment}
-	if req.Until != "" {
-		u, _ := time.Parse(rfc3339, req.Until) // checked by the tag
-		d.Until = &u
-	}
-	next, err := s.share.Decide(c.Request.Context(), g.ID, req.Version, d, access.SharePartyOf(principal(c)))
-	if err != nil {
-		s.shareFail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toGrantJSON(next))
+// apiDecideGrant approves, rejects or returns a request.
+func (s *Server) apiDecideGrant() gin.HandlerFunc {
+	return grantCommand(s, access.CanDecideGrant, func(ctx context.Context, g *share.Grant, req *decisionRequest, by share.Party) (*share.Grant, error) {
+		d := share.Decision{Action: req.Action, Comment: req.Comment}
+		if req.Until != "" {
+			u, _ := time.Parse(rfc3339, req.Until) // checked by the tag
+			d.Until = &u
+		}
+		return s.share.Decide(ctx, g.ID, req.Version, d, by)
+	})
 }
 
-func (s *Server) apiWithdrawGrant(c *gin.Context) {
-	var req versionRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	g, err := s.seenGrant(c, isRequester)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	next, err := s.share.Withdraw(c.Request.Context(), g.ID, req.Version, access.SharePartyOf(principal(c)))
-	if err != nil {
-		s.shareFail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toGrantJSON(next))
+// apiWithdrawGrant withdraws a request (its requester).
+func (s *Server) apiWithdrawGrant() gin.HandlerFunc {
+	return grantCommand(s, isRequester, func(ctx context.Context, g *share.Grant, req *versionRequest, by share.Party) (*share.Grant, error) {
+		return s.share.Withdraw(ctx, g.ID, req.Version, by)
+	})
 }
 
-func (s *Server) apiRevokeGrant(c *gin.Context) {
-	var req revokeRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	g, err := s.seenGrant(c, access.CanEndGrant)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	next, err := s.share.Revoke(c.Request.Context(), g.ID, req.Version, req.Reason, access.SharePartyOf(principal(c)))
-	if err != nil {
-		s.shareFail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toGrantJSON(next))
+// apiRevokeGrant ends a grant at once.
+func (s *Server) apiRevokeGrant() gin.HandlerFunc {
+	return grantCommand(s, access.CanEndGrant, func(ctx context.Context, g *share.Grant, req *revokeRequest, by share.Party) (*share.Grant, error) {
+		return s.share.Revoke(ctx, g.ID, req.Version, req.Reason, by)
+	})
 }
 
-func (s *Server) apiReinstateGrant(c *gin.Context) {
-	var req reinstateRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	g, err := s.seenGrant(c, access.CanEndGrant)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	next, err := s.share.Reinstate(c.Request.Context(), g.ID, req.Version, req.Comment, access.SharePartyOf(principal(c)))
-	if err != nil {
-		s.shareFail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, toGrantJSON(next))
+// apiReinstateGrant makes a suspended grant active again.
+func (s *Server) apiReinstateGrant() gin.HandlerFunc {
+	return grantCommand(s, access.CanEndGrant, func(ctx context.Context, g *share.Grant, req *reinstateRequest, by share.Party) (*share.Grant, error) {
+		return s.share.Reinstate(ctx, g.ID, req.Version, req.Comment, by)
+	})
 }
 
 func (s *Server) apiGrantAccesses(c *gin.Context) {

@@ -2,13 +2,11 @@ package web
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/tocsin-hub/tocsin/access"
-	"github.com/tocsin-hub/tocsin/audit"
 	"github.com/tocsin-hub/tocsin/share"
 )
 
@@ -64,10 +62,7 @@ func (s *Server) apiGrantToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.trail.Record(ctx, audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
-		Changes: []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}, {Field: "grant", After: g.ID},
-			{Field: "system", After: t.System}, {Field: "networks", After: strings.Join(t.Networks, ", ")},
-			{Field: "expires", After: t.Expires.UTC().Format(time.RFC3339)}}})
+	s.trail.Record(ctx, t.AuditRecord(u.Username))
 	c.JSON(http.StatusCreated, grantTokenJSON{Prefix: t.Prefix, Name: t.Name, Grant: t.Grant, System: t.System,
 		Networks: nonNil(t.Networks), Expires: t.Expires, CreatedAt: t.CreatedAt, Token: secret})
 }

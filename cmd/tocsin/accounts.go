@@ -202,21 +202,7 @@ func tokenCreate(ctx context.Context, cfg Config, log *slog.Logger, f tokenCreat
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
-	changes := []audit.Change{{Field: "name", After: t.Name}, {Field: "acts_as", After: u.Username}}
-	if t.System != "" {
-		changes = append(changes, audit.Change{Field: "system", After: t.System})
-	}
-	if len(t.Networks) > 0 {
-		changes = append(changes, audit.Change{Field: "networks", After: strings.Join(t.Networks, ", ")})
-	}
-	if !t.Expires.IsZero() {
-		changes = append(changes, audit.Change{Field: "expires", After: t.Expires.Format(time.RFC3339)})
-	}
-	if t.Grant != "" {
-		changes = append(changes, audit.Change{Field: "grant", After: t.Grant})
-	}
-	if err := cliRecord(ctx, db, log, audit.Record{Action: audit.ActionTokenCreate, Target: audit.Target{Kind: "token", ID: t.Prefix},
-		Changes: changes}); err != nil {
+	if err := cliRecord(ctx, db, log, t.AuditRecord(u.Username)); err != nil {
 		return fmt.Errorf("token create: the token was created, but recording it in the audit trail failed: %w", err)
 	}
 	log.Info("api token created", "user", u.Username, "token_prefix", t.Prefix, "token_name", t.Name,
