@@ -60,11 +60,11 @@ func (s *Service) admit(ctx context.Context, req Requester, number, action strin
 	var overRate *Rule
 	if v.Allowed && v.Basis == ByRule {
 		r := ruleByID(rules, v.By)
-		allowed, _, err := s.store.CountAccesses(ctx, AccessFilter{By: r.ID, Requester: req.UserID, Since: now.Add(-time.Hour)})
+		used, err := s.store.Tallied(ctx, ruleKey(r.ID, req.UserID), now)
 		if err != nil {
 			return nil, Verdict{}, fmt.Errorf("count accesses: %w", err)
 		}
-		if allowed >= rateOf(r.RatePerHour) {
+		if used >= rateOf(r.RatePerHour) {
 			overRate = r
 			v = Verdict{Basis: ByRule, By: r.ID, Reason: ReasonRate}
 		}
@@ -93,6 +93,9 @@ func (s *Service) admit(ctx context.Context, req Requester, number, action strin
 	}
 	if v.Allowed {
 		if v.Basis == ByRule {
+			if _, err := s.store.Tally(ctx, ruleKey(v.By, req.UserID), now); err != nil {
+				s.log.Error("count a rule's use", "rule", v.By, "err", err)
+			}
 			return inc, v, nil
 		}
 		if suspended := s.watchRate(ctx, grantByID(grants, v.By), now); suspended {
@@ -178,6 +181,12 @@ func ruleByID(rs []*Rule, id string) *Rule {
 	}
 	return rs[i]
 }
+
+// Tally keys: a requester's uses of a rule, a grant's accesses, and the
+// refused attempts counted against a grant.
+func ruleKey(rule, user string) string { return "rule/" + rule + "/" + user }
+func grantKey(grant string) string     { return "grant/" + grant }
+func strikeKey(grant string) string    { return "strike/" + grant }
 
 // rateOf is a grant's or rule's hourly rate (DefaultRate when unset).
 func rateOf(n int) int {

@@ -389,6 +389,11 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 			n++
 		}
 	}
+	// The rate and scope counts older than the hour they look back on
+	// are of no use: forget them after two days.
+	if _, err := s.store.PurgeTallies(ctx, now.Add(-48*time.Hour)); err != nil {
+		errs = append(errs, err)
+	}
 	return n, errors.Join(errs...)
 }
 

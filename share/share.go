@@ -46,7 +46,8 @@ const (
 	DefaultRate = 60
 	// MaxRate is the highest rate a grant or rule may name.
 	MaxRate = 3600
-	// ScopeStrikes refused attempts within StrikeWindow (incidents or
+	// ScopeStrikes refused attempts within StrikeWindow (the hour up to
+	// the attempt, to the minute, like the rates) (incidents or
 	// sections outside what the requester's grants cover) suspend the
 	// grants the requester holds.
 	ScopeStrikes = 3

@@ -56,8 +56,15 @@ type Store interface {
 	// LogAccess appends a to the access log (sets a.ID when empty).
 	LogAccess(ctx context.Context, a *Access) error
 	Accesses(ctx context.Context, f AccessFilter) ([]Access, error)
-	// CountAccesses counts the allowed and refused accesses matching f.
-	CountAccesses(ctx context.Context, f AccessFilter) (allowed, refused int, err error)
+
+	// Tally counts one use under key (a grant's accesses, a requester's
+	// accesses under a rule, the strikes against a grant) at at, to the
+	// minute, and returns the uses in the hour up to at, this one
+	// included; Tallied returns them without counting.
+	Tally(ctx context.Context, key string, at time.Time) (int, error)
+	Tallied(ctx context.Context, key string, at time.Time) (int, error)
+	// PurgeTallies forgets the counts of the days before before.
+	PurgeTallies(ctx context.Context, before time.Time) (int64, error)
 
 	InsertCopy(ctx context.Context, c *Copy) error
 	Copy(ctx context.Context, id string) (*Copy, error)

@@ -14,7 +14,7 @@ func (s *Service) watchRate(ctx context.Context, g *Grant, now time.Time) bool {
 	if g == nil {
 		return false
 	}
-	allowed, _, err := s.store.CountAccesses(ctx, AccessFilter{By: g.ID, Since: now.Add(-time.Hour)})
+	allowed, err := s.store.Tally(ctx, grantKey(g.ID), now)
 	if err != nil {
 		s.log.Error("count accesses", "grant", g.ID, "err", err)
 		return false
@@ -32,7 +32,7 @@ func (s *Service) watchRate(ctx context.Context, g *Grant, now time.Time) bool {
 // within StrikeWindow up to now.
 func (s *Service) watchStrikes(ctx context.Context, gs []*Grant, ids []string, now time.Time) {
 	for _, id := range ids {
-		_, refused, err := s.store.CountAccesses(ctx, AccessFilter{By: id, Since: now.Add(-StrikeWindow)})
+		refused, err := s.store.Tally(ctx, strikeKey(id), now)
 		if err != nil {
 			s.log.Error("count refused accesses", "grant", id, "err", err)
 			continue

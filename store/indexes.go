@@ -74,9 +74,10 @@ func indexes() map[string][]mongo.IndexModel {
 		colAudit: {plain("at", "at"), plain("target", "target.id"), plain("actor", "actor.user_id")},
 		// Sharing (shares.go): grants by requester, and by status and end
 		// for the expiry job; the access log by time and grant.
-		colShareGrants: {plain("requester", "requester.user_id"), compound("status_until", "status", "until")},
-		colShareAccess: {plain("at", "at"), plain("by", "by"), plain("incident", "incident")},
-		colShareCopies: {plain("by", "by"), plain("requester", "requester.user_id")},
+		colShareGrants:  {plain("requester", "requester.user_id"), compound("status_until", "status", "until")},
+		colShareAccess:  {plain("at", "at"), plain("by", "by"), plain("incident", "incident")},
+		colShareCopies:  {plain("by", "by"), plain("requester", "requester.user_id")},
+		colShareTallies: {plain("day", "day")},
 	}
 }
 
@@ -124,7 +125,7 @@ func (db *DB) EnsureIndexes(ctx context.Context) error {
 var collections = []string{colIncidents, colIncidentKeys, colCounters, colUsers, colSessions, colTokens,
 	colPeople, colTeams, colDepartments, colOverrides, colHandovers, colPolicies, colOutbox,
 	colTimers, colTimerClaims, colTimerEvents, colTimerLeases, colJobRuns, colRunbooks, colEvidence,
-	colThrottles, colAudit, colShareGrants, colShareRules, colShareAccess, colShareCopies}
+	colThrottles, colAudit, colShareGrants, colShareRules, colShareAccess, colShareCopies, colShareTallies}
 
 // ensureCollection creates col unless it exists.
 func (db *DB) ensureCollection(ctx context.Context, col string) error {

@@ -28,8 +28,8 @@ const (
 // Shares keeps sharing grants, attribute rules, the access log and copies.
 // It implements share.Store.
 type Shares struct {
-	grants, rules, accesses, copies *mongo.Collection
-	embedded                        bool
+	grants, rules, accesses, copies, tallies *mongo.Collection
+	embedded                                 bool
 }
 
 var _ share.Store = (*Shares)(nil)
@@ -37,7 +37,8 @@ var _ share.Store = (*Shares)(nil)
 // Shares is the store of sharing grants and rules.
 func (db *DB) Shares() *Shares {
 	return &Shares{grants: db.db.Collection(colShareGrants), rules: db.db.Collection(colShareRules),
-		accesses: db.db.Collection(colShareAccess), copies: db.db.Collection(colShareCopies), embedded: db.embedded}
+		accesses: db.db.Collection(colShareAccess), copies: db.db.Collection(colShareCopies),
+		tallies: db.db.Collection(colShareTallies), embedded: db.embedded}
 }
 
 // lock takes the lock of one grant or rule on the embedded store.
@@ -252,20 +253,6 @@ func (s *Shares) Accesses(ctx context.Context, f share.AccessFilter) ([]share.Ac
 		out[i] = accessFromDoc(d)
 	}
 	return out, nil
-}
-
-// CountAccesses implements share.Store.
-func (s *Shares) CountAccesses(ctx context.Context, f share.AccessFilter) (allowed, refused int, err error) {
-	q := accessQuery(f)
-	a, err := s.accesses.CountDocuments(ctx, append(q, bson.E{Key: "allowed", Value: true}))
-	if err != nil {
-		return 0, 0, fmt.Errorf("count share accesses: %w", err)
-	}
-	r, err := s.accesses.CountDocuments(ctx, append(accessQuery(f), bson.E{Key: "allowed", Value: false}))
-	if err != nil {
-		return 0, 0, fmt.Errorf("count share accesses: %w", err)
-	}
-	return int(a), int(r), nil
 }
 
 // InsertCopy implements share.Store.

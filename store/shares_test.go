@@ -190,18 +190,8 @@ func TestShareAccessesAndCopies(t *testing.T) {
 			t.Fatalf("log: %v, id %q", err, log[i].ID)
 		}
 	}
-	count := func(f share.AccessFilter) [2]int {
-		a, r, err := st.CountAccesses(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return [2]int{a, r}
-	}
-	if got := count(share.AccessFilter{By: "SG-1"}); got != [2]int{1, 1} {
-		t.Errorf("SG-1 counts %v, want 1 allowed and 1 refused", got)
-	}
-	if got := count(share.AccessFilter{By: "SG-1", Since: t0.Add(30 * time.Second)}); got != [2]int{0, 1} {
-		t.Errorf("SG-1 counts since 08:00:30 %v", got)
+	if list, _ := st.Accesses(ctx, share.AccessFilter{By: "SG-1", Since: t0.Add(30 * time.Second)}); len(list) != 1 || list[0].Allowed {
+		t.Errorf("SG-1 accesses (deciding or struck) since 08:00:30: %+v", list)
 	}
 	list, err := st.Accesses(ctx, share.AccessFilter{Incident: "INC-1"})
 	if err != nil || len(list) != 2 || list[0].By != "SR-1" || list[1].Basis != share.ByApplication {
@@ -238,5 +228,60 @@ func TestShareAccessesAndCopies(t *testing.T) {
 	}
 	if err := st.WithdrawCopy(ctx, "SC-nope", w); !errors.Is(err, share.ErrNotFound) {
 		t.Errorf("withdrawing a missing copy: %v", err)
+	}
+}
+
+// TestShareTallies: uses are counted per key to the minute; the count is
+// of the hour up to the time asked (its minute and the 59 before),
+// across midnight; other keys are apart; old days are purged.
+func TestShareTallies(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.New(t).Shares()
+	t0 := time.Date(2026, 11, 1, 23, 30, 20, 0, time.UTC)
+	tally := func(key string, at time.Time) int {
+		t.Helper()
+		n, err := st.Tally(ctx, key, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	tallied := func(key string, at time.Time) int {
+		t.Helper()
+		n, err := st.Tallied(ctx, key, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for i, want := range []int{1, 2, 3} {
+		if got := tally("grant/SG-1", t0.Add(time.Duration(i)*time.Second)); got != want {
+			t.Errorf("use %d: %d in the hour", i+1, got)
+		}
+	}
+	if got := tally("grant/SG-2", t0); got != 1 {
+		t.Errorf("another key: %d", got)
+	}
+	// 40 minutes later (past midnight): one more, the three still in.
+	if got := tally("grant/SG-1", t0.Add(40*time.Minute)); got != 4 {
+		t.Errorf("across midnight: %d, want 4", got)
+	}
+	// The minute of t0 leaves the hour 60 minutes on.
+	if got := tallied("grant/SG-1", t0.Add(59*time.Minute)); got != 4 {
+		t.Errorf("59 minutes on: %d, want 4", got)
+	}
+	if got := tallied("grant/SG-1", t0.Add(60*time.Minute)); got != 1 {
+		t.Errorf("60 minutes on: %d, want 1", got)
+	}
+	if got := tallied("grant/SG-9", t0); got != 0 {
+		t.Errorf("an unknown key: %d", got)
+	}
+	n, err := st.PurgeTallies(ctx, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC))
+	if err != nil || n != 2 {
+		t.Errorf("purge of 1 November: %d, %v; want its 2 documents", n, err)
+	}
+	if got := tallied("grant/SG-1", t0.Add(40*time.Minute)); got != 1 {
+		t.Errorf("after the purge: %d, want 1", got)
 	}
 }
