@@ -111,6 +111,17 @@ func (s *Server) viewable(c *gin.Context, ref string) (*incident.Incident, error
 	return inc, nil
 }
 
+// pageIncident loads the incident :ref the caller may see for a page, or
+// draws the error page (404 for one they may not see) and reports false.
+func (s *Server) pageIncident(c *gin.Context) (*incident.Incident, bool) {
+	inc, err := s.viewable(c, c.Param("ref"))
+	if err != nil {
+		s.pageError(c, statusOf(err), err)
+		return nil, false
+	}
+	return inc, true
+}
+
 func (s *Server) apiGet(c *gin.Context) {
 	inc, err := s.viewable(c, c.Param("ref"))
 	if err != nil {
@@ -207,17 +218,10 @@ func (s *Server) apiList(c *gin.Context) {
 
 func (s *Server) apiTransition(c *gin.Context) {
 	var req transitionRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !access.CanTransition(principal(c), inc, incident.Stage(req.To)) {
-		s.fail(c, access.ErrForbidden)
+	inc, ok := s.commandTarget(c, &req, func(p access.Principal, inc *incident.Incident) bool {
+		return access.CanTransition(p, inc, incident.Stage(req.To))
+	})
+	if !ok {
 		return
 	}
 	next, err := s.incidents.TransitionLoaded(c.Request.Context(), inc, req.input(), actor(principal(c)))
@@ -230,17 +234,8 @@ func (s *Server) apiTransition(c *gin.Context) {
 
 func (s *Server) apiChangeLevel(c *gin.Context) {
 	var req levelRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !access.CanChangeLevel(principal(c), inc) {
-		s.fail(c, access.ErrForbidden)
+	inc, ok := s.commandTarget(c, &req, access.CanChangeLevel)
+	if !ok {
 		return
 	}
 	next, err := s.incidents.ChangeLevelLoaded(c.Request.Context(), inc, req.Version, incident.Level(req.Level), req.Reason, actor(principal(c)))
@@ -494,4 +489,14 @@ func (s *Server) bindToGrant(ctx context.Context, spec access.TokenSpec, id stri
 		return spec, err
 	}
 	return access.BindToGrant(spec, g, u, s.now())
+}
+
+// answerItems answers 200 with {"items": [...]}: list converted one by one
+// by toJSON, an empty list as [] (never null).
+func answerItems[T, J any](c *gin.Context, list []T, toJSON func(T) J) {
+	items := make([]J, 0, len(list))
+	for _, v := range list {
+		items = append(items, toJSON(v))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
 }

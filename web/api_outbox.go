@@ -160,11 +160,7 @@ func (s *Server) apiOutbox(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]outboxMessageJSON, 0, len(msgs))
-	for _, m := range msgs {
-		items = append(items, toOutboxMessageJSON(m))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, msgs, toOutboxMessageJSON)
 }
 
 // retryRequest is the body of POST /api/v1/outbox/retry.

@@ -263,17 +263,8 @@ func (s *Server) apiReturnReview(c *gin.Context) {
 // apiSignOff is a manager's sign-off, which closes the incident.
 func (s *Server) apiSignOff(c *gin.Context) {
 	var req signOffRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !access.CanSignOffReview(principal(c), inc) {
-		s.fail(c, access.ErrForbidden)
+	inc, ok := s.commandTarget(c, &req, access.CanSignOffReview)
+	if !ok {
 		return
 	}
 	next, err := s.incidents.TransitionLoaded(c.Request.Context(), inc,

@@ -226,11 +226,7 @@ func (s *Server) apiPeople(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]personJSON, 0, len(people))
-	for _, p := range people {
-		items = append(items, toPersonJSON(p))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, people, toPersonJSON)
 }
 
 func (s *Server) apiPerson(c *gin.Context) {
@@ -301,11 +297,7 @@ func (s *Server) apiTeams(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]teamJSON, 0, len(teams))
-	for _, t := range teams {
-		items = append(items, toTeamJSON(t))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, teams, toTeamJSON)
 }
 
 func (s *Server) team(ctx context.Context, id string) (escalation.Team, error) {
@@ -654,11 +646,7 @@ func (s *Server) apiHandovers(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]handoverJSON, 0, len(hs))
-	for _, h := range hs {
-		items = append(items, toHandoverJSON(h))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, hs, toHandoverJSON)
 }
 
 func (s *Server) apiPostHandover(c *gin.Context) {
@@ -741,11 +729,7 @@ func (s *Server) apiPolicies(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]policyJSON, 0, len(ps))
-	for _, p := range ps {
-		items = append(items, toPolicyJSON(p))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, ps, toPolicyJSON)
 }
 
 // levelParam reads the :level of the path.

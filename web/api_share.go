@@ -296,11 +296,7 @@ func (s *Server) apiGrantAccesses(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]accessJSON, 0, len(list))
-	for _, a := range list {
-		items = append(items, toAccessJSON(a))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, list, toAccessJSON)
 }
 
 func (s *Server) apiGrantCopies(c *gin.Context) {
@@ -314,11 +310,7 @@ func (s *Server) apiGrantCopies(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]copyJSON, 0, len(list))
-	for _, cp := range list {
-		items = append(items, toCopyJSON(cp))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, list, toCopyJSON)
 }
 
 func (s *Server) apiShareRules(c *gin.Context) {
@@ -327,11 +319,7 @@ func (s *Server) apiShareRules(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]ruleJSON, 0, len(rules))
-	for _, r := range rules {
-		items = append(items, toRuleJSON(r))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, rules, toRuleJSON)
 }
 
 func (s *Server) apiCreateShareRule(c *gin.Context) {
@@ -414,11 +402,7 @@ func (s *Server) apiShareAccess(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items := make([]accessJSON, 0, len(list))
-	for _, a := range list {
-		items = append(items, toAccessJSON(a))
-	}
-	c.JSON(http.StatusOK, gin.H{"items": items})
+	answerItems(c, list, toAccessJSON)
 }
 
 // apiSharedIncident opens the desensitized shared view of an incident:
@@ -466,15 +450,7 @@ func (s *Server) apiDownloadCopy(c *gin.Context) {
 		s.fail(c, sharedErr(err))
 		return
 	}
-	ctype, ext := "application/json; charset=utf-8", "json"
-	if cp.Format == "markdown" {
-		ctype, ext = "text/markdown; charset=utf-8", "md"
-	}
-	h := c.Writer.Header()
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.%s"`, safeFileName(cp.Incident), safeFileName(cp.ID), ext))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	c.Data(http.StatusOK, ctype, cp.Content)
+	sendCopy(c, cp)
 }
 
 // safeFileName keeps the characters of s that are safe in a quoted

@@ -60,6 +60,29 @@ func planAPI[R any](s *Server, c *gin.Context, req *R, version func(*R) int64,
 	})
 }
 
+// commandTarget is how every incident command of the API starts: decode
+// the body into req (none when req is nil), load the incident :ref the
+// caller may see, and check allowed (which may look at the decoded body).
+// It answers a failure itself and reports whether to go on.
+func (s *Server) commandTarget(c *gin.Context, req any, allowed func(access.Principal, *incident.Incident) bool) (*incident.Incident, bool) {
+	if req != nil {
+		if err := decodeJSON(c.Request, req, lang(c)); err != nil {
+			s.fail(c, err)
+			return nil, false
+		}
+	}
+	inc, err := s.viewable(c, c.Param("ref"))
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	if !allowed(principal(c), inc) {
+		s.fail(c, access.ErrForbidden)
+		return nil, false
+	}
+	return inc, true
+}
+
 // commandAPI is the shape of every incident command of the API (plans,
 // tasks, reviews): decode the body into req (none when req is nil), load
 // the incident the caller may see, check allowed, build the command, apply
@@ -69,19 +92,12 @@ func commandAPI[R, C any](s *Server, c *gin.Context, req *R, version func(*R) in
 	allowed func(access.Principal, *incident.Incident) bool, build func(*incident.Incident) (C, error),
 	apply func(context.Context, *incident.Incident, int64, C, incident.Actor) (*incident.Incident, error),
 	answer func(*incident.Incident)) {
+	var body any
 	if req != nil {
-		if err := decodeJSON(c.Request, req, lang(c)); err != nil {
-			s.fail(c, err)
-			return
-		}
+		body = req
 	}
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !allowed(principal(c), inc) {
-		s.fail(c, access.ErrForbidden)
+	inc, ok := s.commandTarget(c, body, allowed)
+	if !ok {
 		return
 	}
 	cmd, err := build(inc)
@@ -350,17 +366,8 @@ func (s *Server) defaultAssignments(ctx context.Context, inc *incident.Incident)
 
 func (s *Server) apiAssignDefaults(c *gin.Context) {
 	var req versionRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !access.CanPlan(principal(c), inc) {
-		s.fail(c, access.ErrForbidden)
+	inc, ok := s.commandTarget(c, &req, access.CanPlan)
+	if !ok {
 		return
 	}
 	items, left, err := s.defaultAssignments(c.Request.Context(), inc)

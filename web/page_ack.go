@@ -19,9 +19,8 @@ import (
 // racing to it is normal, and the page then says who was first.
 func (s *Server) ticketAck(c *gin.Context) {
 	p := principal(c)
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
 	if !access.CanAcknowledge(p, inc) {

@@ -70,11 +70,11 @@ func (s *Server) reviewPageData(c *gin.Context, v reviewView, inc *incident.Inci
 // policy, as the API does; a refused form shows the page again with why.
 func (s *Server) reviewForm(c *gin.Context) {
 	p := principal(c)
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
+	var err error
 	l := lang(c)
 	version := formVersion(c)
 	var (

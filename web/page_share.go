@@ -59,22 +59,12 @@ func (s *Server) needSharePage(c *gin.Context) {
 	}
 }
 
-// shareStatus is the HTTP status of a sharing error on a page: the share
-// sentinels first, then the one map of statusOf.
+// shareStatus is the HTTP status of a sharing error on a page: that of
+// statusOf, but for a suspended grant, which a page shows as a refusal
+// (403) where the API answers 423.
 func shareStatus(err error) int {
-	switch {
-	case errors.Is(err, share.ErrNotFound), errors.Is(err, share.ErrDenied):
-		return http.StatusNotFound
-	case errors.Is(err, share.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, share.ErrForbidden):
+	if errors.Is(err, share.ErrSuspended) {
 		return http.StatusForbidden
-	case errors.Is(err, share.ErrSuspended):
-		return http.StatusForbidden
-	case errors.Is(err, share.ErrNotAllowed):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, errNoShare):
-		return http.StatusServiceUnavailable
 	}
 	return statusOf(err)
 }

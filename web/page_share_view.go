@@ -170,12 +170,19 @@ func (s *Server) sharedCopyDownload(c *gin.Context) {
 		s.sharedFailed(c, err)
 		return
 	}
+	sendCopy(c, cp)
+}
+
+// sendCopy answers with a copy's content as a file to save (the page and
+// the API alike), never to be shown inline or cached.
+func sendCopy(c *gin.Context, cp *share.Copy) {
 	f, ok := copyFormats[cp.Format]
 	if !ok {
 		f = [2]string{".txt", "text/plain; charset=utf-8"}
 	}
 	name := safeFileName(cp.Incident + "-" + cp.ID + f[0])
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, f[1], cp.Content)
 }

@@ -76,9 +76,8 @@ const (
 )
 
 func (s *Server) ticket(c *gin.Context) {
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
 	s.renderTicket(c, http.StatusOK, inc, formState{})
@@ -91,9 +90,8 @@ func (s *Server) ticket(c *gin.Context) {
 func (s *Server) ticketTransition(c *gin.Context) {
 	l := lang(c)
 	p := principal(c)
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
 	which := c.PostForm("form")
@@ -128,9 +126,8 @@ func (s *Server) ticketTransition(c *gin.Context) {
 func (s *Server) ticketLevel(c *gin.Context) {
 	l := lang(c)
 	p := principal(c)
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
 	req := levelRequest{Level: c.PostForm("level"), Version: formVersion(c), Reason: c.PostForm("reason")}

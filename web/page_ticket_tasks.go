@@ -510,11 +510,11 @@ func addTaskForm(l, action string, csrf template.HTML, version string, st formSt
 func (s *Server) ticketPlan(c *gin.Context) {
 	l := lang(c)
 	p := principal(c)
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
+	var err error
 	action := c.PostForm("action")
 	st := formState{Which: "plan-" + action, Values: postedValues(c)}
 	version := formVersion(c)
@@ -594,11 +594,11 @@ func (s *Server) workForm(c *gin.Context, inc *incident.Incident, st formState, 
 func (s *Server) ticketTask(c *gin.Context) {
 	l := lang(c)
 	p := principal(c)
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
+	var err error
 	taskID := c.Param("task")
 	i := incident.TaskByID(inc.Tasks, taskID)
 	if i < 0 {
@@ -662,9 +662,8 @@ func (s *Server) ticketTask(c *gin.Context) {
 func (s *Server) ticketEvidence(c *gin.Context) {
 	l := lang(c)
 	p := principal(c)
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
 	taskID := c.Param("task")

@@ -31,20 +31,11 @@ func (r restrictRequest) input() incident.RestrictInput {
 
 func (s *Server) apiRestrict(c *gin.Context) {
 	var req restrictRequest
-	if err := decodeJSON(c.Request, &req, lang(c)); err != nil {
-		s.fail(c, err)
-		return
-	}
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.fail(c, err)
+	inc, ok := s.commandTarget(c, &req, access.CanRestrict)
+	if !ok {
 		return
 	}
 	p := principal(c)
-	if !access.CanRestrict(p, inc) {
-		s.fail(c, access.ErrForbidden)
-		return
-	}
 	next, err := s.incidents.SetRestrictedLoaded(c.Request.Context(), inc, req.input(), actor(p))
 	if err != nil {
 		s.fail(c, err)
@@ -61,9 +52,8 @@ const formRestrict = "restrict"
 func (s *Server) ticketRestrict(c *gin.Context) {
 	l := lang(c)
 	p := principal(c)
-	inc, err := s.viewable(c, c.Param("ref"))
-	if err != nil {
-		s.pageError(c, statusOf(err), err)
+	inc, ok := s.pageIncident(c)
+	if !ok {
 		return
 	}
 	restricted, _ := strconv.ParseBool(c.PostForm("restricted"))
